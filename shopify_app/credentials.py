@@ -1,0 +1,146 @@
+"""Connection codes, connection tokens and API keys: issue, redeem, verify, revoke.
+
+The Settings page and the bridge share these rules, so they live in one place.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from . import crypto
+from .extensions import db
+from .models import BridgeCredential, ConnectionCode, Shop, utcnow
+
+CODE_PREFIX = "alc_"
+TOKEN_PREFIX = "alt_"
+API_KEY_PREFIX = "alk_"
+SIGNING_SECRET_PREFIX = "als_"
+DISPLAY_PREFIX_LENGTH = 8
+
+
+def current_code(shop: Shop) -> str:
+    """The shop's live connection code, issuing one if it has none."""
+    row = db.session.scalar(
+        select(ConnectionCode).where(ConnectionCode.shop_id == shop.id, ConnectionCode.ended_at.is_(None))
+        .order_by(ConnectionCode.id.desc()).limit(1))
+    if row is None:
+        row = _issue_code(shop)
+        db.session.commit()
+    return crypto.derive_code(row.nonce, CODE_PREFIX)
+
+
+def regenerate_code(shop: Shop) -> str:
+    _end_codes(shop.id, "regenerated")
+    row = _issue_code(shop)
+    db.session.commit()
+    return crypto.derive_code(row.nonce, CODE_PREFIX)
+
+
+def _issue_code(shop: Shop) -> ConnectionCode:
+    nonce = secrets.token_hex(16)
+    row = ConnectionCode(shop_id=shop.id, nonce=nonce,
+                         code_hash=crypto.hash_secret(crypto.derive_code(nonce, CODE_PREFIX)))
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _end_codes(shop_id: int, reason: str) -> None:
+    db.session.execute(update(ConnectionCode)
+                       .where(ConnectionCode.shop_id == shop_id, ConnectionCode.ended_at.is_(None))
+                       .values(ended_at=utcnow(), end_reason=reason))
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    credential: BridgeCredential
+    token: str
+    signing_secret: str | None
+
+
+def redeem_code(code: str, cloud_name: str | None, label: str | None) -> IssuedCredential | None:
+    """Exchange a live code for a connection token; None if the code is not live.
+
+    The code is ended in the same UPDATE that claims it, so two concurrent
+    redemptions can't both succeed. A fresh code is issued for the page.
+    """
+    code_hash = crypto.hash_secret(code or "")
+    claimed = db.session.execute(
+        update(ConnectionCode)
+        .where(ConnectionCode.code_hash == code_hash, ConnectionCode.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason="used")
+        .returning(ConnectionCode.shop_id)).first()
+    if claimed is None:
+        db.session.rollback()
+        return None
+    shop = db.session.get(Shop, claimed.shop_id)
+    if shop is None or not shop.is_installed:
+        db.session.rollback()
+        return None
+    issued = _issue_credential(shop, "connection", label=label, cloud_name=cloud_name)
+    _issue_code(shop)
+    db.session.commit()
+    return issued
+
+
+def create_api_key(shop: Shop, label: str) -> IssuedCredential:
+    issued = _issue_credential(shop, "api_key", label=label, cloud_name=None)
+    db.session.commit()
+    return issued
+
+
+def _issue_credential(shop: Shop, kind: str, *, label: str | None, cloud_name: str | None) -> IssuedCredential:
+    token = crypto.new_secret(TOKEN_PREFIX if kind == "connection" else API_KEY_PREFIX)
+    signing_secret = crypto.new_secret(SIGNING_SECRET_PREFIX)
+    credential = BridgeCredential(
+        shop_id=shop.id, kind=kind, label=label, cloud_name=cloud_name,
+        token_hash=crypto.hash_secret(token), prefix=token[:DISPLAY_PREFIX_LENGTH],
+        signing_secret_enc=crypto.encrypt(signing_secret), settings={})
+    db.session.add(credential)
+    db.session.flush()
+    return IssuedCredential(credential, token, signing_secret)
+
+
+def authenticate(token: str | None) -> BridgeCredential | None:
+    """The live credential for a bearer token, its shop installed; else None.
+
+    Lookup is by SHA-256 of the token (an index seek, no timing signal about
+    the stored value); the hash is then compared again in constant time.
+    """
+    if not token:
+        return None
+    token_hash = crypto.hash_secret(token)
+    credential = db.session.scalar(
+        select(BridgeCredential).where(BridgeCredential.token_hash == token_hash,
+                                       BridgeCredential.revoked_at.is_(None)))
+    if credential is None or not crypto.secrets_equal(credential.token_hash, token_hash):
+        return None
+    if not credential.shop.is_installed:
+        return None
+    return credential
+
+
+def touch(credential: BridgeCredential) -> None:
+    credential.last_used_at = utcnow()
+
+
+def revoke(credential: BridgeCredential) -> None:
+    credential.revoked_at = utcnow()
+
+
+def revoke_all(shop_id: int) -> None:
+    """Uninstall: every code, connection and API key of the shop stops working."""
+    now = utcnow()
+    db.session.execute(update(BridgeCredential)
+                       .where(BridgeCredential.shop_id == shop_id, BridgeCredential.revoked_at.is_(None))
+                       .values(revoked_at=now))
+    _end_codes(shop_id, "uninstalled")
+
+
+def list_credentials(shop_id: int, kind: str) -> list[BridgeCredential]:
+    return list(db.session.scalars(
+        select(BridgeCredential).where(BridgeCredential.shop_id == shop_id, BridgeCredential.kind == kind,
+                                       BridgeCredential.revoked_at.is_(None))
+        .order_by(BridgeCredential.created_at.desc())))

@@ -1,0 +1,148 @@
+"""The app's tables. Every row that belongs to a store carries `shop_id`, and
+every query from the bridge is scoped by it."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class UTCDateTime(db.TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Shop(db.Model):
+    __tablename__ = "shops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(255), unique=True, index=True)
+    name: Mapped[Optional[str]] = mapped_column(String(255))
+    currency: Mapped[Optional[str]] = mapped_column(String(8))
+    plan: Mapped[Optional[str]] = mapped_column(String(64))
+    scopes: Mapped[str] = mapped_column(Text, default="")
+    # Tokens are stored encrypted (shopify_app.crypto); never log them.
+    access_token_enc: Mapped[Optional[str]] = mapped_column(Text)
+    access_token_expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    refresh_token_enc: Mapped[Optional[str]] = mapped_column(Text)
+    refresh_token_expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    installed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    uninstalled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def is_installed(self) -> bool:
+        return self.access_token_enc is not None and self.uninstalled_at is None
+
+
+class ConnectionCode(db.Model):
+    """The code the merchant copies from Settings into Cloudinary.
+
+    Only a hash is stored for lookup. So that Settings can show the current
+    code again on every visit without keeping it, the code is derived from a
+    random 128-bit `nonce` and the server's TOKEN_ENCRYPTION_KEY
+    (shopify_app.secrets.derive_code): the database alone reveals nothing.
+    """
+
+    __tablename__ = "connection_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A code ends when used, regenerated, or the app is uninstalled.
+    ended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    end_reason: Mapped[Optional[str]] = mapped_column(String(16))
+
+
+class BridgeCredential(db.Model):
+    """A bearer token for the bridge: a Cloudinary connection or an API key.
+
+    Both are stored only as a SHA-256 hash (the token has >=128 bits of
+    randomness, so a plain hash is enough; no password stretching needed).
+    """
+
+    __tablename__ = "bridge_credentials"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "connection" | "api_key"
+    label: Mapped[Optional[str]] = mapped_column(String(255))
+    cloud_name: Mapped[Optional[str]] = mapped_column(String(255))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    # Signs the completion webhook, so it must be recoverable: encrypted.
+    signing_secret_enc: Mapped[Optional[str]] = mapped_column(Text)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    shop: Mapped[Shop] = relationship()
+
+
+class WebhookDelivery(db.Model):
+    """Shopify delivers at least once; the webhook id makes handling idempotent."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(String(255), unique=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    shop_domain: Mapped[str] = mapped_column(String(255), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Sync(db.Model):
+    """A sync, upload or unlink batch: one job the Cloudinary side asked for."""
+
+    __tablename__ = "syncs"
+    __table_args__ = (UniqueConstraint("shop_id", "idempotency_key", name="uq_syncs_idempotency"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[Optional[str]] = mapped_column(
+        ForeignKey("bridge_credentials.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16), default="sync")  # sync | upload | unlink
+    status: Mapped[str] = mapped_column(String(32), default="queued", index=True)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    idempotency_key: Mapped[Optional[str]] = mapped_column(String(255))
+    request_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    abort_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    products_total: Mapped[int] = mapped_column(Integer, default=0)
+    products_done: Mapped[int] = mapped_column(Integer, default=0)
+    assets_total: Mapped[int] = mapped_column(Integer, default=0)
+    assets_linked: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
