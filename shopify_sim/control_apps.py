@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("control_apps", __name__)

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("control_shops", __name__)

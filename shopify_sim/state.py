@@ -1,0 +1,104 @@
+"""The simulator's world: registered apps, shops, and the tokens apps hold.
+
+One `SimState` per simulator process, guarded by one lock: the simulator is a
+development tool and serialising requests keeps it simple and deterministic.
+The catalogue of each shop (products, media, files, metafields) lives in
+`shop.catalog` (shopify_sim.catalog).
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+# Shopify's published GraphQL Admin API limits per plan: bucket size and
+# restore rate in cost points per second
+# (https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits).
+PLANS: dict[str, dict[str, float]] = {
+    "basic": {"maximumAvailable": 100.0, "restoreRate": 100.0},
+    "standard": {"maximumAvailable": 100.0, "restoreRate": 100.0},
+    "advanced": {"maximumAvailable": 200.0, "restoreRate": 200.0},
+    "plus": {"maximumAvailable": 1000.0, "restoreRate": 1000.0},
+    "enterprise": {"maximumAvailable": 2000.0, "restoreRate": 2000.0},
+}
+
+ACCESS_TOKEN_TTL = 3600
+REFRESH_TOKEN_TTL = 90 * 24 * 3600
+
+
+@dataclass
+class App:
+    client_id: str
+    client_secret: str
+    application_url: str
+    scopes: list[str]
+    redirect_urls: list[str] = field(default_factory=list)
+    # (topic, absolute uri) pairs, from the app's shopify.app.toml.
+    webhooks: list[tuple[str, str]] = field(default_factory=list)
+    webhook_api_version: str = "2026-10"
+
+
+@dataclass
+class AccessToken:
+    token: str
+    shop: str
+    client_id: str
+    scopes: list[str]
+    expires_at: Optional[float] = None  # None: non-expiring
+    refresh_token: Optional[str] = None
+    refresh_expires_at: Optional[float] = None
+    revoked: bool = False
+
+    def is_live(self, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        return not self.revoked and (self.expires_at is None or now < self.expires_at)
+
+
+@dataclass
+class Shop:
+    domain: str
+    name: str
+    plan: str = "standard"
+    currency: str = "USD"
+    email: str = "owner@example.com"
+    installed_apps: set[str] = field(default_factory=set)
+    catalog: Any = None  # shopify_sim.catalog.Catalog
+    # Throttle buckets per app (client_id) for this shop.
+    buckets: dict[str, Any] = field(default_factory=dict)
+    request_log: list[dict[str, Any]] = field(default_factory=list)
+
+
+class SimState:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.apps: dict[str, App] = {}
+        self.shops: dict[str, Shop] = {}
+        self.tokens: dict[str, AccessToken] = {}
+        self.refresh_tokens: dict[str, AccessToken] = {}
+
+    # -- tokens -----------------------------------------------------------
+    def issue_token(self, shop: str, client_id: str, scopes: list[str], *, expiring: bool) -> AccessToken:
+        now = time.time()
+        token = AccessToken(token="shpat_" + secrets.token_hex(16), shop=shop, client_id=client_id,
+                            scopes=list(scopes))
+        if expiring:
+            token.expires_at = now + ACCESS_TOKEN_TTL
+            token.refresh_token = "shprt_" + secrets.token_hex(16)
+            token.refresh_expires_at = now + REFRESH_TOKEN_TTL
+            self.refresh_tokens[token.refresh_token] = token
+        self.tokens[token.token] = token
+        return token
+
+    def lookup_token(self, raw: str | None) -> AccessToken | None:
+        token = self.tokens.get(raw or "")
+        return token if token is not None and token.is_live() else None
+
+    def revoke_tokens(self, shop: str, client_id: str) -> None:
+        for token in self.tokens.values():
+            if token.shop == shop and token.client_id == client_id:
+                token.revoked = True
+        for raw, token in list(self.refresh_tokens.items()):
+            if token.shop == shop and token.client_id == client_id:
+                del self.refresh_tokens[raw]
