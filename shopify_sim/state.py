@@ -11,7 +11,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 # Shopify's published GraphQL Admin API limits per plan: bucket size and
 # restore rate in cost points per second
@@ -50,6 +50,14 @@ class AccessToken:
     refresh_token: Optional[str] = None
     refresh_expires_at: Optional[float] = None
     revoked: bool = False
+    # Set on the first Admin API call made with this token: the moment the
+    # refresh token it replaced stops being retryable.
+    used: bool = False
+    # The token a refresh produced from this one (its refresh token stays
+    # retryable until that replacement is used).
+    replaced_by: Optional[str] = None
+    # Online tokens only: the user the token acts for.
+    associated_user: Optional[dict[str, Any]] = None
 
     def is_live(self, now: float | None = None) -> bool:
         now = time.time() if now is None else now
@@ -77,13 +85,31 @@ class SimState:
         self.shops: dict[str, Shop] = {}
         self.tokens: dict[str, AccessToken] = {}
         self.refresh_tokens: dict[str, AccessToken] = {}
+        # Everything time-dependent reads this clock, so tests can move time
+        # instead of sleeping.
+        self.clock: Callable[[], float] = time.time
+        # Authorization codes (shopify_sim.oauth) and webhook deliveries
+        # (shopify_sim.webhooks).
+        self.auth_codes: dict[str, Any] = {}
+        self.webhook_deliveries: list[Any] = []
+        self.webhook_wakeup = threading.Event()
+
+    def now(self) -> float:
+        return self.clock()
 
     # -- tokens -----------------------------------------------------------
-    def issue_token(self, shop: str, client_id: str, scopes: list[str], *, expiring: bool) -> AccessToken:
-        now = time.time()
+    def issue_token(self, shop: str, client_id: str, scopes: list[str], *, expiring: bool,
+                    keep_refresh_token: str | None = None) -> AccessToken:
+        now = self.now()
         token = AccessToken(token="shpat_" + secrets.token_hex(16), shop=shop, client_id=client_id,
                             scopes=list(scopes))
         if expiring:
+            # One refreshable token per app and shop: older ones keep working
+            # until they expire, but their refresh tokens die now (except the
+            # one a refresh is being retried with).
+            for raw, older in list(self.refresh_tokens.items()):
+                if older.shop == shop and older.client_id == client_id and raw != keep_refresh_token:
+                    del self.refresh_tokens[raw]
             token.expires_at = now + ACCESS_TOKEN_TTL
             token.refresh_token = "shprt_" + secrets.token_hex(16)
             token.refresh_expires_at = now + REFRESH_TOKEN_TTL
@@ -93,7 +119,10 @@ class SimState:
 
     def lookup_token(self, raw: str | None) -> AccessToken | None:
         token = self.tokens.get(raw or "")
-        return token if token is not None and token.is_live() else None
+        if token is None or not token.is_live(self.now()):
+            return None
+        token.used = True
+        return token
 
     def revoke_tokens(self, shop: str, client_id: str) -> None:
         for token in self.tokens.values():
