@@ -49,6 +49,9 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         # targets); never set it in production.
         "ASSETLINK_DEVELOPMENT": _bool(env.get("ASSETLINK_DEVELOPMENT")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # False runs every job in-process as it is enqueued (jobs.queues), for
+        # a demo without a Redis server or worker.
+        "RQ_IS_ASYNC": _bool(env.get("RQ_IS_ASYNC"), True),
     }
 
 

@@ -68,6 +68,9 @@ def _schema(base_config):
     with app.app_context():
         db.drop_all()
         db.create_all()
+        # An engine dropped with pooled connections open warns (and warnings
+        # are errors here).
+        db.engine.dispose()
     return True
 
 
@@ -83,6 +86,7 @@ def app(base_config, _schema):
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -110,3 +114,29 @@ def make_session_token(shop: str = "test-shop.myshopify.com", *, secret: str = A
     }
     claims.update(extra)
     return jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, OctKey.import_key(secret))
+
+
+def worker_environment(config) -> dict[str, str]:
+    """The environment a `python -m jobs.worker` process needs to serve the
+    same database and queues as an app built from `config`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOPIFY_", "DATABASE_", "REDIS_"))}
+    for name in ("SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "APP_URL", "SECRET_KEY", "TOKEN_ENCRYPTION_KEY",
+                 "DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "SHOPIFY_SHOP_ORIGIN"):
+        env[name] = str(config[name])
+    env["ASSETLINK_DEVELOPMENT"] = "1" if config.get("ASSETLINK_DEVELOPMENT") else "0"
+    return env
+
+
+@pytest.fixture
+def run_worker():
+    """Run a real forking rq worker in burst mode on the app's queues:
+    `run_worker(app.config)` returns the finished process (output captured)."""
+    import subprocess
+    import sys
+
+    def run(config, *roles: str, timeout: float = 60):
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        return subprocess.run([sys.executable, "-m", "jobs.worker", "--burst", *roles], cwd=root,
+                              env=worker_environment(config), capture_output=True, text=True, timeout=timeout)
+
+    return run

@@ -1,0 +1,53 @@
+"""The work behind the app-lifecycle and compliance webhooks.
+
+The webhook endpoint verifies, records the delivery and enqueues one of
+these; they take the shop's domain (the only identity a webhook carries, and
+the shop row may be gone) and are safe to run more than once.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from flask import current_app
+
+from shopify_app import lifecycle
+
+from . import queues
+from .context import with_app_context
+
+log = logging.getLogger(__name__)
+
+
+@with_app_context
+def app_uninstalled(shop_domain: str, triggered_at: str | None = None) -> bool:
+    """app/uninstalled: tokens deleted, credentials revoked, work cancelled."""
+    shop_id = lifecycle.shop_id_for(shop_domain)
+    changed = lifecycle.uninstall(shop_domain, _parse_time(triggered_at))
+    if changed and shop_id is not None:
+        cancelled = queues.cancel_shop_jobs(current_app.config, shop_id)
+        if cancelled:
+            log.info("cancelled %d queued job(s) of %s", cancelled, shop_domain)
+    return changed
+
+
+@with_app_context
+def shop_redact(shop_domain: str) -> bool:
+    """shop/redact (48 h after uninstall): delete everything held for the shop."""
+    return lifecycle.redact(shop_domain)
+
+
+@with_app_context
+def scopes_updated(shop_domain: str, granted_scopes: list[str]) -> bool:
+    """app/scopes_update: remember what the merchant granted now."""
+    return lifecycle.scopes_updated(shop_domain, granted_scopes)
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

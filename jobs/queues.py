@@ -1,0 +1,151 @@
+"""Queue names, per-job options and enqueueing: the one place for all three.
+
+Every job the app runs has a row in JOBS, keyed by its dotted path. A job
+without a row can't be enqueued, so no job silently runs on RQ's defaults
+(180 s timeout, results kept 500 s, failures kept a year).
+
+Queue names carry REDIS_KEY_PREFIX so that several deployments, or test runs,
+can share one Redis without taking each other's work.
+
+Jobs take ids and primitives only, and are enqueued after the database
+commit that created what they work on (a worker may pick a job up before the
+enqueuing request has even returned).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import redis
+from rq import Queue, Retry
+from rq.job import Job
+
+log = logging.getLogger(__name__)
+
+# Queue roles, most urgent first: a worker started without arguments listens
+# on all of them in this order.
+WEBHOOKS = "webhooks"  # app lifecycle and compliance work; Shopify expects it done promptly
+MEDIA = "media"        # syncs, uploads and unlinks against the Admin API
+DEFAULT = "default"
+ROLES = (WEBHOOKS, MEDIA, DEFAULT)
+
+HOUR = 3600
+DAY = 24 * HOUR
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    queue: str
+    timeout: int            # seconds the work horse may run before it is killed
+    result_ttl: int         # seconds a finished job's result is kept
+    failure_ttl: int        # seconds a failed job stays in the failed registry
+    retries: int = 0
+    retry_intervals: tuple[int, ...] = ()  # empty: retry at once (no scheduler needed)
+
+    def retry(self) -> Retry | None:
+        if not self.retries:
+            return None
+        return Retry(max=self.retries, interval=list(self.retry_intervals) or 0)
+
+
+# Add a row here for every new job. Lifecycle jobs are idempotent, so retrying
+# them is always safe; a week of failure history is enough to investigate.
+JOBS: dict[str, JobSpec] = {
+    "jobs.lifecycle_jobs.app_uninstalled": JobSpec(WEBHOOKS, timeout=60, result_ttl=HOUR, failure_ttl=7 * DAY,
+                                                   retries=3, retry_intervals=(10, 60, 300)),
+    "jobs.lifecycle_jobs.shop_redact": JobSpec(WEBHOOKS, timeout=300, result_ttl=HOUR, failure_ttl=7 * DAY,
+                                               retries=3, retry_intervals=(60, 600, 3600)),
+    "jobs.lifecycle_jobs.scopes_updated": JobSpec(WEBHOOKS, timeout=60, result_ttl=HOUR, failure_ttl=7 * DAY,
+                                                  retries=3, retry_intervals=(10, 60, 300)),
+}
+
+
+class UnknownJob(LookupError):
+    """A job was enqueued that has no row in JOBS."""
+
+
+def queue_name(config: Mapping[str, Any], role: str) -> str:
+    return f"{config['REDIS_KEY_PREFIX']}-{role}"
+
+
+def all_queue_names(config: Mapping[str, Any]) -> list[str]:
+    return [queue_name(config, role) for role in ROLES]
+
+
+def is_async(config: Mapping[str, Any]) -> bool:
+    return bool(config.get("RQ_IS_ASYNC", True))
+
+
+_in_process_lock = threading.Lock()
+_in_process_redis: redis.Redis | None = None
+
+
+def redis_connection(config: Mapping[str, Any]) -> redis.Redis:
+    """The Redis client RQ uses: raw bytes (RQ's pickled payloads break with
+    decode_responses=True).
+
+    With RQ_IS_ASYNC=False (a demo without a Redis server) this is one
+    in-memory fakeredis server per process, so job status can still be read
+    back the same way.
+    """
+    if is_async(config):
+        return redis.Redis.from_url(config["REDIS_URL"])
+    global _in_process_redis
+    with _in_process_lock:
+        if _in_process_redis is None:
+            import fakeredis
+            _in_process_redis = fakeredis.FakeRedis()
+        return _in_process_redis
+
+
+def get_queue(config: Mapping[str, Any], role: str, connection: redis.Redis | None = None) -> Queue:
+    return Queue(queue_name(config, role), connection=connection or redis_connection(config),
+                 is_async=is_async(config))
+
+
+def spec_for(job_name: str) -> JobSpec:
+    try:
+        return JOBS[job_name]
+    except KeyError:
+        raise UnknownJob(f"{job_name} has no entry in jobs.queues.JOBS; add one with its timeout and retries") \
+            from None
+
+
+def enqueue(config: Mapping[str, Any], job_name: str, *args: Any, job_id: str | None = None,
+            meta: dict[str, Any] | None = None, **kwargs: Any) -> Job:
+    """Enqueue `job_name` (a dotted path listed in JOBS) with its options.
+
+    In-process mode (RQ_IS_ASYNC=False) runs the job before returning; a
+    failure is recorded on the job (RQ doesn't raise it), so it's logged here.
+    """
+    spec = spec_for(job_name)
+    queue = get_queue(config, spec.queue)
+    job = queue.enqueue_call(
+        job_name, args=args, kwargs=kwargs, timeout=spec.timeout, result_ttl=spec.result_ttl,
+        failure_ttl=spec.failure_ttl, retry=spec.retry() if queue.is_async else None,
+        job_id=job_id, meta=meta)
+    if not queue.is_async and job.is_failed:
+        log.error("in-process job %s (%s) failed", job.id, job_name)
+    return job
+
+
+def cancel_shop_jobs(config: Mapping[str, Any], shop_id: int) -> int:
+    """Cancel every waiting job (queued or waiting for a retry) of one shop.
+
+    A job belongs to a shop when it was enqueued with meta={"shop_id": id};
+    jobs that work on a shop's data must say so. Used on uninstall, so a
+    shop's queued work never runs afterwards. Running jobs are stopped
+    cooperatively by the flags they re-read from the database.
+    """
+    connection = redis_connection(config)
+    cancelled = 0
+    for role in ROLES:
+        queue = get_queue(config, role, connection)
+        job_ids = set(queue.get_job_ids()) | set(queue.scheduled_job_registry.get_job_ids())
+        for job in Job.fetch_many(sorted(job_ids), connection=connection):
+            if job is not None and job.meta.get("shop_id") == shop_id and not job.is_canceled:
+                job.cancel()
+                cancelled += 1
+    return cancelled

@@ -1,0 +1,137 @@
+"""A shop's life with the app: install (and reinstall), uninstall, redact.
+
+Both install paths (token exchange and the code grant) end in
+`install_or_update`; the app/uninstalled and shop/redact webhooks end in
+`uninstall` and `redact`. Each function commits its own transaction and is
+idempotent, because Shopify delivers webhooks at least once and possibly
+late or out of order.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import select, update
+
+from . import credentials
+from .auth import tokens
+from .auth.token_exchange import TokenGrant
+from .extensions import db
+from .models import Shop, Sync, WebhookDelivery, utcnow
+
+log = logging.getLogger(__name__)
+
+ACTIVE_SYNC_STATUSES = ("queued", "running")
+
+
+def install_or_update(shop_domain: str, grant: TokenGrant) -> Shop:
+    """Store a newly granted token pair for `shop_domain`; returns the shop.
+
+    A shop that was uninstalled comes back clean: whatever the previous
+    installation left (revoked credentials, old syncs) is deleted first.
+    `installed_at` marks the start of the current tokens' line, so an
+    app/uninstalled triggered before it is recognised as stale.
+    """
+    shop = db.session.scalar(select(Shop).where(Shop.domain == shop_domain).with_for_update())
+    now = utcnow()
+    if shop is None:
+        shop = Shop(domain=shop_domain, installed_at=now)
+        db.session.add(shop)
+        db.session.flush()
+        log.info("shop %s installed", shop_domain)
+    elif shop.uninstalled_at is not None:
+        _delete_shop_rows(shop.id)
+        shop.uninstalled_at = None
+        shop.installed_at = now
+        log.info("shop %s reinstalled", shop_domain)
+    elif not tokens.has_live_tokens(shop):
+        shop.installed_at = now
+    tokens.store_grant(shop, grant)
+    db.session.commit()
+    return shop
+
+
+def uninstall(shop_domain: str, triggered_at: datetime | None = None) -> bool:
+    """Mark the shop uninstalled and take away everything that acts for it.
+
+    Tokens are deleted, connection tokens and API keys revoked, live syncs
+    aborted. An uninstall triggered before the current installation began
+    (a late or retried webhook after a reinstall) is ignored. Returns whether
+    anything changed.
+    """
+    shop = db.session.scalar(select(Shop).where(Shop.domain == shop_domain).with_for_update())
+    if shop is None or shop.uninstalled_at is not None:
+        db.session.rollback()
+        return False
+    if triggered_at is not None and shop.installed_at is not None and triggered_at < shop.installed_at:
+        log.info("ignoring app/uninstalled for %s triggered before the current installation", shop_domain)
+        db.session.rollback()
+        return False
+    now = utcnow()
+    shop.uninstalled_at = now
+    shop.access_token_enc = None
+    shop.access_token_expires_at = None
+    shop.refresh_token_enc = None
+    shop.refresh_token_expires_at = None
+    credentials.revoke_all(shop.id)
+    abort_active_syncs(shop.id)
+    db.session.commit()
+    log.info("shop %s uninstalled", shop_domain)
+    return True
+
+
+def abort_active_syncs(shop_id: int) -> None:
+    """Queued syncs end now; running ones stop before their next product."""
+    now = utcnow()
+    db.session.execute(update(Sync).where(Sync.shop_id == shop_id, Sync.status == "queued")
+                       .values(status="aborted", abort_requested=True, finished_at=now))
+    db.session.execute(update(Sync).where(Sync.shop_id == shop_id, Sync.status.in_(ACTIVE_SYNC_STATUSES))
+                       .values(abort_requested=True))
+
+
+def redact(shop_domain: str) -> bool:
+    """shop/redact: delete every row held for the shop, the shop included.
+
+    Shopify sends it 48 hours after an uninstall. If the shop has reinstalled
+    meanwhile its data is in use again, so it is kept. Returns whether
+    anything was deleted.
+    """
+    shop = db.session.scalar(select(Shop).where(Shop.domain == shop_domain).with_for_update())
+    if shop is not None and shop.uninstalled_at is None and shop.access_token_enc is not None:
+        log.info("shop/redact for %s ignored: the shop has the app installed again", shop_domain)
+        db.session.rollback()
+        return False
+    deleted = False
+    if shop is not None:
+        _delete_shop_rows(shop.id)
+        db.session.delete(shop)
+        deleted = True
+    result = db.session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.shop_domain == shop_domain))
+    deleted = deleted or bool(result.rowcount)
+    db.session.commit()
+    log.info("shop %s redacted", shop_domain)
+    return deleted
+
+
+def _delete_shop_rows(shop_id: int) -> None:
+    # Every table that holds a shop's data has a shop_id column; walking the
+    # metadata (children first) keeps this right as tables are added.
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name != Shop.__tablename__ and "shop_id" in table.c:
+            db.session.execute(table.delete().where(table.c.shop_id == shop_id))
+
+
+def scopes_updated(shop_domain: str, granted_scopes: list[str]) -> bool:
+    """app/scopes_update: record the scopes the merchant has granted now."""
+    shop = db.session.scalar(select(Shop).where(Shop.domain == shop_domain).with_for_update())
+    if shop is None or shop.uninstalled_at is not None:
+        db.session.rollback()
+        return False
+    shop.scopes = ",".join(s.strip() for s in granted_scopes if s and s.strip())
+    db.session.commit()
+    return True
+
+
+def shop_id_for(shop_domain: str) -> int | None:
+    return db.session.scalar(select(Shop.id).where(Shop.domain == shop_domain))

@@ -1,0 +1,137 @@
+"""Queue names, job options, in-process mode and a real forking worker."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from rq import Queue
+from rq.job import JobStatus
+
+from jobs import queues
+from shopify_app import credentials, crypto
+from shopify_app.extensions import db
+from shopify_app.models import BridgeCredential, Shop, Sync, utcnow
+
+
+@pytest.fixture
+def config(app):
+    # A prefix of its own per test, so queues start empty and nothing leaks.
+    app.config["REDIS_KEY_PREFIX"] = f"{app.config['REDIS_KEY_PREFIX']}-{uuid.uuid4().hex[:6]}"
+    yield app.config
+    if queues.is_async(app.config):
+        connection = queues.redis_connection(app.config)
+        for name in queues.all_queue_names(app.config):
+            queue = Queue(name, connection=connection)
+            for registry in (queue.failed_job_registry, queue.finished_job_registry,
+                             queue.canceled_job_registry, queue.scheduled_job_registry):
+                for job_id in registry.get_job_ids():
+                    registry.remove(job_id, delete_job=True)
+            queue.empty()
+
+
+def installed_shop(domain: str = "jobs-shop.myshopify.com") -> Shop:
+    now = utcnow()
+    shop = Shop(domain=domain, installed_at=now - timedelta(days=1), scopes="write_products,write_files",
+                access_token_enc=crypto.encrypt("shpat_secret"), access_token_expires_at=now + timedelta(hours=1),
+                refresh_token_enc=crypto.encrypt("shprt_secret"),
+                refresh_token_expires_at=now + timedelta(days=90))
+    db.session.add(shop)
+    db.session.commit()
+    return shop
+
+
+def test_queue_names_carry_the_deployment_prefix(config):
+    names = queues.all_queue_names(config)
+    assert names == [f"{config['REDIS_KEY_PREFIX']}-{role}" for role in ("webhooks", "media", "default")]
+
+
+def test_unknown_job_is_refused(config):
+    with pytest.raises(queues.UnknownJob, match="jobs.nope.job"):
+        queues.enqueue(config, "jobs.nope.job", 1)
+
+
+def test_enqueue_applies_the_jobs_table(config):
+    job = queues.enqueue(config, "jobs.lifecycle_jobs.app_uninstalled", "a.myshopify.com", None)
+    spec = queues.JOBS["jobs.lifecycle_jobs.app_uninstalled"]
+    assert job.origin == queues.queue_name(config, "webhooks")
+    assert job.timeout == spec.timeout
+    assert job.result_ttl == spec.result_ttl
+    assert job.failure_ttl == spec.failure_ttl
+    assert job.retries_left == spec.retries
+    assert job.retry_intervals == list(spec.retry_intervals)
+    assert job.args == ("a.myshopify.com", None)
+    assert job.get_status() == JobStatus.QUEUED
+
+
+def test_redis_connection_returns_bytes(config):
+    connection = queues.redis_connection(config)
+    key = f"{config['REDIS_KEY_PREFIX']}-probe"
+    connection.set(key, "x", ex=5)
+    assert connection.get(key) == b"x"
+    connection.delete(key)
+
+
+def test_in_process_mode_runs_the_job_before_returning(app, config):
+    config["RQ_IS_ASYNC"] = False
+    with app.app_context():
+        shop = installed_shop()
+        shop_id = shop.id
+    with app.app_context():
+        job = queues.enqueue(config, "jobs.lifecycle_jobs.app_uninstalled", "jobs-shop.myshopify.com", None)
+        assert job.get_status() == JobStatus.FINISHED
+        assert job.return_value() is True
+        shop = db.session.get(Shop, shop_id)
+        assert shop.uninstalled_at is not None and shop.access_token_enc is None
+
+
+def test_cancel_shop_jobs_only_touches_that_shop(config):
+    mine = queues.enqueue(config, "jobs.lifecycle_jobs.scopes_updated", "a.myshopify.com", [], meta={"shop_id": 7})
+    other = queues.enqueue(config, "jobs.lifecycle_jobs.scopes_updated", "b.myshopify.com", [], meta={"shop_id": 8})
+    unowned = queues.enqueue(config, "jobs.lifecycle_jobs.scopes_updated", "c.myshopify.com", [])
+    assert queues.cancel_shop_jobs(config, 7) == 1
+    assert mine.get_status(refresh=True) == JobStatus.CANCELED
+    assert other.get_status(refresh=True) == JobStatus.QUEUED
+    assert unowned.get_status(refresh=True) == JobStatus.QUEUED
+
+
+def test_a_real_worker_process_does_the_queued_work(app, config, run_worker):
+    with app.app_context():
+        shop = installed_shop()
+        issued = credentials.create_api_key(shop, "CI")
+        db.session.add(Sync(shop_id=shop.id, status="queued"))
+        db.session.commit()
+        shop_id, credential_id = shop.id, issued.credential.id
+    job = queues.enqueue(config, "jobs.lifecycle_jobs.app_uninstalled", "jobs-shop.myshopify.com", None)
+
+    result = run_worker(config, "webhooks")
+
+    assert result.returncode == 0, result.stderr
+    assert job.get_status(refresh=True) == JobStatus.FINISHED, result.stderr
+    assert job.return_value() is True
+    with app.app_context():
+        shop = db.session.get(Shop, shop_id)
+        assert shop.uninstalled_at is not None
+        assert shop.access_token_enc is None and shop.refresh_token_enc is None
+        assert db.session.get(BridgeCredential, credential_id).revoked_at is not None
+        assert db.session.scalar(db.select(Sync.status).where(Sync.shop_id == shop_id)) == "aborted"
+    # Secrets stay out of the worker's logs.
+    assert "shpat_secret" not in result.stderr + result.stdout
+    assert "shprt_secret" not in result.stderr + result.stdout
+
+
+def test_worker_only_takes_this_deployments_queues(app, config, run_worker):
+    stranger = Queue("someone-else-webhooks", connection=queues.redis_connection(config))
+    foreign = stranger.enqueue("jobs.lifecycle_jobs.shop_redact", "x.myshopify.com")
+    try:
+        result = run_worker(config)
+        assert result.returncode == 0, result.stderr
+        assert foreign.get_status(refresh=True) == JobStatus.QUEUED
+    finally:
+        foreign.delete()
+
+
+def test_worker_refuses_unknown_queue_roles(config, run_worker):
+    result = run_worker(config, "bogus")
+    assert result.returncode != 0
+    assert "unknown queue" in result.stderr
