@@ -257,7 +257,6 @@ class _Walker:
                         requested: bool) -> float:
         """A root mutation: its base cost covers the payload object and the
         objects directly in it; what those select below is charged."""
-        name = field_def.ast_node.name.value if field_def.ast_node else field_node.name.value
         cost = float(MUTATION_BASE_COST.get(field_node.name.value, MUTATION_COST))
         cost += self._input_complexity(field_def, self._args(field_def, field_node))
         payload_type = get_named_type(field_def.type)
@@ -278,11 +277,12 @@ class _Walker:
             if requested:
                 cost += self._children_requested(child, child_type)
             else:
+                # Null or empty: nothing below was resolved. A list is
+                # charged once, at its dearest item (as in `_field`).
                 items = child_value if isinstance(child_value, list) else [child_value]
-                for item in items:
-                    if item is not None:
-                        cost += self._children_actual(child, child_type, item)
-        del name
+                costs = [self._children_actual(child, child_type, item)
+                         for item in items if item is not None]
+                cost += max(costs) if costs else 0.0
         return cost
 
     def _field(self, field_node: FieldNode, field_def: Any, requested: bool,
@@ -301,13 +301,21 @@ class _Walker:
         if value is None:
             # Shopify charges a null object its own cost but nothing below.
             return extra + OBJECT_COST
-        items = value if isinstance(value, list) else [value]
-        cost = extra + OBJECT_COST
-        children = [self._children_actual(field_node, type_, item) for item in items
-                    if item is not None]
-        # A plain list of objects is charged once, like one object, at the
-        # dearest of its items.
-        return cost + (max(children) if children else 0.0)
+        if isinstance(value, list):
+            # A plain list of objects is charged like one object at its
+            # dearest item; the root `nodes(ids:)` lookup also charges each
+            # object found that selected more than scalars.
+            children = [self._children_actual(field_node, type_, item)
+                        for item in value if item is not None]
+            cost = extra + OBJECT_COST + (max(children) if children else 0.0)
+            if field_node.name.value == "nodes" and self._depth_root(field_node):
+                cost += sum(1 for c in children if c > 0)
+            return cost
+        return extra + OBJECT_COST + self._children_actual(field_node, type_, value)
+
+    def _depth_root(self, field_node: FieldNode) -> bool:
+        return self.operation is not None and any(
+            sel is field_node for sel in self.operation.selection_set.selections)
 
     def _children_requested(self, field_node: FieldNode, type_: GraphQLNamedType) -> float:
         if is_abstract_type(type_):
@@ -371,7 +379,10 @@ class _Walker:
         # size, at the returned nodes' mean cost.
         count = _returned_count(value)
         if count == 0:
-            return float(CONNECTION_COST)
+            # An empty page is charged as a full page of bare nodes
+            # (captured: products(first: 1) with no match → 3,
+            # metafields(first: 10) with none → 6).
+            return float(CONNECTION_COST + page_factor(self._page_size(args)) * OBJECT_COST)
         per_node = self._connection_node_cost(field_node, type_, value) / count
         return CONNECTION_COST + page_factor(count) * per_node
 
