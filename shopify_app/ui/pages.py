@@ -1,0 +1,44 @@
+"""The embedded admin's HTML pages.
+
+A page is a shell: it carries no codes, keys or store data, only what the
+browser needs to ask /app/api for them (the App Bridge API key and the
+session token the admin loaded the page with).
+"""
+from __future__ import annotations
+
+from flask import current_app, g, render_template, request
+
+from . import bp
+
+
+def _render_page(template: str, page: str):
+    # Imported here: the auth package loads after the UI in the factory, and
+    # tests swap this function for the document-load check they need.
+    from ..auth.app_home import authenticate_document_load
+
+    shop, response = authenticate_document_load()
+    if response is not None:
+        return response
+    domain = getattr(shop, "domain", shop)
+    # csp.py frames the page for the shop the request proved, not a raw
+    # query parameter.
+    g.shop_domain = domain
+    return render_template(
+        template,
+        page=page,
+        shop_domain=domain,
+        api_key=current_app.config["SHOPIFY_API_KEY"],
+        # Valid about a minute: app.js uses it only when App Bridge (which
+        # mints fresh tokens) couldn't load.
+        id_token=request.args.get("id_token", ""),
+    )
+
+
+@bp.get("/")
+def home():
+    return _render_page("app/home.html", "home")
+
+
+@bp.get("/settings")
+def settings():
+    return _render_page("app/settings.html", "settings")

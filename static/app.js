@@ -1,0 +1,538 @@
+// AssetLink's embedded admin pages: data from /app/api, rendered into Polaris
+// web components. Everything here also works when cdn.shopify.com is
+// unreachable (blocked, offline, an extension): App Bridge is then missing,
+// so calls use the session token the page was loaded with, and Polaris
+// elements stay undefined, so `fallback` gives them native behaviour.
+
+const appBridge = () => (window.shopify && typeof window.shopify.idToken === "function" ? window.shopify : null);
+const polarisLoaded = () => customElements.get("s-button") !== undefined;
+const $ = (selector, root = document) => root.querySelector(selector);
+
+// ---------------------------------------------------------------- fallback
+// Only for Polaris elements the browser doesn't know: a known (upgraded)
+// element renders and behaves on its own.
+const fallback = {
+  enhance(root = document) {
+    if (polarisLoaded()) return;
+    root.querySelectorAll("s-button, s-link").forEach((el) => fallback.button(el));
+    root.querySelectorAll("s-text-field").forEach((el) => fallback.textField(el));
+    root.querySelectorAll("s-page[heading], s-section[heading], s-banner[heading]").forEach((el) => fallback.heading(el));
+    for (const [selector, role] of [
+      ["s-table", "table"], ["s-table-header-row", "row"], ["s-table-header", "columnheader"],
+      ["s-table-body", "rowgroup"], ["s-table-row", "row"], ["s-table-cell", "cell"],
+      ["s-ordered-list", "list"], ["s-unordered-list", "list"], ["s-list-item", "listitem"],
+    ]) {
+      root.querySelectorAll(selector).forEach((el) => el.setAttribute("role", role));
+    }
+    if (root === document) document.querySelectorAll("s-app-nav").forEach((nav) => nav.setAttribute("role", "navigation"));
+  },
+
+  // A real heading element, so the page's outline reads the same as with Polaris.
+  heading(el) {
+    if (el.querySelector(":scope > .fallback-heading")) return;
+    const heading = document.createElement({ "S-PAGE": "h1", "S-SECTION": "h2" }[el.tagName] || "h3");
+    heading.className = "fallback-heading";
+    heading.textContent = el.getAttribute("heading");
+    el.prepend(heading);
+  },
+
+  button(el) {
+    if (el.dataset.fallback) return;
+    el.dataset.fallback = "1";
+    el.setAttribute("role", el.tagName === "S-LINK" ? "link" : "button");
+    const label = el.getAttribute("accessibilitylabel");
+    if (label) el.setAttribute("aria-label", label);
+    fallback.syncDisabled(el);
+    el.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || (event.key === " " && el.tagName === "S-BUTTON")) {
+        event.preventDefault();
+        el.click();
+      }
+    });
+    // Capture: at the target, capturing listeners run before the page's own.
+    el.addEventListener("click", (event) => {
+      if (el.hasAttribute("disabled") || el.hasAttribute("loading")) event.stopImmediatePropagation();
+    }, true);
+    el.addEventListener("click", () => {
+      if (el.getAttribute("type") === "submit") {
+        el.closest("form")?.requestSubmit();
+      }
+      const href = el.getAttribute("href");
+      if (href) navigate(href);
+      const close = el.dataset.dialogClose;
+      if (close) el.closest("dialog")?.close(close);
+    });
+  },
+
+  syncDisabled(el) {
+    const off = el.hasAttribute("disabled") || el.hasAttribute("loading");
+    el.setAttribute("tabindex", off ? "-1" : "0");
+    el.setAttribute("aria-disabled", String(off));
+    el.setAttribute("aria-busy", String(el.hasAttribute("loading")));
+  },
+
+  textField(el) {
+    if (el.dataset.fallback) return;
+    el.dataset.fallback = "1";
+    const id = (el.id || "field") + "-input";
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.className = "field-label";
+    label.textContent = el.getAttribute("label") || "";
+    const input = document.createElement("input");
+    input.id = id;
+    input.type = "text";
+    input.className = "field-input";
+    for (const name of ["name", "placeholder", "maxlength", "autocomplete", "required"]) {
+      if (el.hasAttribute(name)) input.setAttribute(name, el.getAttribute(name));
+    }
+    input.readOnly = el.hasAttribute("readonly");
+    input.value = el.getAttribute("value") || "";
+    const describedBy = [];
+    const error = document.createElement("span");
+    error.id = id + "-error";
+    error.className = "field-error";
+    error.hidden = true;
+    describedBy.push(error.id);
+    el.replaceChildren(label, input, error);
+    if (el.hasAttribute("details")) {
+      const details = document.createElement("span");
+      details.id = id + "-details";
+      details.className = "field-details";
+      details.textContent = el.getAttribute("details");
+      el.append(details);
+      describedBy.push(details.id);
+    }
+    input.setAttribute("aria-describedby", describedBy.join(" "));
+    // Enter in a lone field submits its form, as a native input would.
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !input.readOnly) {
+        event.preventDefault();
+        el.closest("form")?.requestSubmit();
+      }
+    });
+  },
+};
+
+// The few operations the page needs, whichever way the element rendered.
+const field = {
+  get(el) {
+    return polarisLoaded() ? el.value : $("input", el).value;
+  },
+  set(el, value) {
+    if (polarisLoaded()) el.value = value;
+    else $("input", el).value = value;
+  },
+  error(el, message) {
+    if (polarisLoaded()) {
+      el.error = message || "";
+      return;
+    }
+    const input = $("input", el);
+    const error = $(".field-error", el);
+    error.textContent = message || "";
+    error.hidden = !message;
+    input.setAttribute("aria-invalid", String(Boolean(message)));
+  },
+  focus(el) {
+    (polarisLoaded() ? el : $("input", el)).focus();
+  },
+  select(el) {
+    const input = polarisLoaded() ? el.shadowRoot?.querySelector("input") : $("input", el);
+    input?.select();
+  },
+};
+
+function setBusy(button, busy) {
+  button.toggleAttribute("loading", busy);
+  if (!polarisLoaded()) fallback.syncDisabled(button);
+}
+
+function setDisabled(button, disabled) {
+  button.toggleAttribute("disabled", disabled);
+  if (!polarisLoaded()) fallback.syncDisabled(button);
+}
+
+// In-app navigation without App Bridge keeps the embedded query (shop, host,
+// id_token) so the next page can authenticate its load.
+function navigate(href) {
+  const url = new URL(href, location.href);
+  if (url.origin === location.origin && !url.search) url.search = location.search;
+  location.assign(url.toString());
+}
+
+// ---------------------------------------------------------------- API calls
+class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && (problem.detail || problem.title)) || `The request failed (HTTP ${status}).`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+const initialToken = document.querySelector('meta[name="assetlink-id-token"]')?.content || "";
+
+async function sessionToken() {
+  const bridge = appBridge();
+  return bridge ? bridge.idToken() : initialToken;
+}
+
+async function api(path, { method = "GET", body } = {}) {
+  const send = async () => {
+    const headers = { Accept: "application/json", Authorization: `Bearer ${await sessionToken()}` };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  };
+  let response = await send();
+  // A stale token: App Bridge can mint a fresh one, so retry once.
+  if (response.status === 401 && response.headers.get("X-Shopify-Retry-Invalid-Session-Request") && appBridge()) {
+    response = await send();
+  }
+  if (response.status === 204) return null;
+  const payload = await response.json().catch(() => null);
+  if (response.status === 401) {
+    const expired = response.headers.get("X-Shopify-Retry-Invalid-Session-Request");
+    throw new ApiError(401, {
+      detail: expired
+        ? "Your session expired. Reload the page to continue."
+        : (payload && payload.detail) || "Reload the page to continue.",
+    });
+  }
+  if (!response.ok) throw new ApiError(response.status, payload);
+  return payload;
+}
+
+// ---------------------------------------------------------------- feedback
+function showPageError(error) {
+  const banner = $("#page-error");
+  if (!banner) return;
+  const heading = error.status === 401 ? "Session expired" : "Something went wrong";
+  banner.setAttribute("heading", heading);
+  const fallbackHeading = banner.querySelector(":scope > .fallback-heading");
+  if (fallbackHeading) fallbackHeading.textContent = heading;
+  $('[data-role="message"]', banner).textContent = error.message;
+  banner.hidden = false;
+}
+
+function clearPageError() {
+  const banner = $("#page-error");
+  if (banner) banner.hidden = true;
+}
+
+function announce(region, message) {
+  region.textContent = "";
+  // A fresh text node, so screen readers announce a repeated message too.
+  requestAnimationFrame(() => { region.textContent = message; });
+}
+
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Older browsers, or clipboard access not granted to the admin iframe.
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.append(area);
+    area.select();
+    let copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch {
+      copied = false;
+    }
+    area.remove();
+    return copied;
+  }
+}
+
+function wireCopy(button, source, status, what) {
+  button.addEventListener("click", async () => {
+    const value = field.get(source);
+    if (!value) return;
+    const copied = await copyText(value);
+    if (copied) {
+      button.textContent = "Copied";
+      announce(status, `${what} copied to the clipboard.`);
+      setTimeout(() => { button.textContent = "Copy"; }, 2000);
+    } else {
+      field.select(source);
+      announce(status, `Couldn't copy automatically. The ${what.toLowerCase()} is selected: press Ctrl+C (⌘C on Mac).`);
+    }
+  });
+}
+
+const dateFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+  { dateStyle: "medium", timeStyle: "short" });
+
+function timeCell(iso, never = "Never") {
+  const cell = document.createElement("s-table-cell");
+  if (!iso) {
+    cell.textContent = never;
+    return cell;
+  }
+  const time = document.createElement("time");
+  time.dateTime = iso;
+  time.title = iso;
+  time.textContent = dateFormat.format(new Date(iso));
+  cell.append(time);
+  return cell;
+}
+
+function textCell(text, className) {
+  const cell = document.createElement("s-table-cell");
+  cell.textContent = text;
+  if (className) cell.className = className;
+  return cell;
+}
+
+function confirmAction({ heading, body, action }) {
+  const dialog = $("#confirm-dialog");
+  $("#confirm-heading", dialog).textContent = heading;
+  $("#confirm-body", dialog).textContent = body;
+  $("#confirm-action", dialog).textContent = action;
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true });
+    dialog.returnValue = "";
+    dialog.showModal();
+  });
+}
+
+// With Polaris loaded, s-button is not a form control: close the dialog here.
+document.addEventListener("click", (event) => {
+  if (!polarisLoaded()) return;
+  const button = event.target.closest?.("[data-dialog-close]");
+  if (button) button.closest("dialog")?.close(button.dataset.dialogClose);
+});
+
+// ---------------------------------------------------------------- settings
+function settingsPage() {
+  const codeField = $("#connection-code");
+  const copyButton = $("#copy-code");
+  const regenerateButton = $("#regenerate-code");
+  const connectionStatus = $("#connection-status");
+  const keyStatus = $("#api-key-status");
+
+  // Tabs: a segmented button group; the hash keeps the choice on reload.
+  const tabs = [...document.querySelectorAll("[data-tab]")];
+  const showTab = (name) => {
+    for (const tab of tabs) {
+      const active = tab.dataset.tab === name;
+      tab.setAttribute("aria-pressed", String(active));
+      // Polaris renders the selected option with a check mark.
+      if (active) tab.setAttribute("icon", "check");
+      else tab.removeAttribute("icon");
+      $(`[data-panel="${tab.dataset.tab}"]`).hidden = !active;
+    }
+    history.replaceState(null, "", name === "connection" ? location.pathname + location.search : `#${name}`);
+  };
+  tabs.forEach((tab) => tab.addEventListener("click", () => showTab(tab.dataset.tab)));
+  showTab(location.hash === "#api-keys" ? "api-keys" : "connection");
+
+  function renderConnection(data) {
+    field.set(codeField, data.code);
+    setDisabled(copyButton, false);
+    setDisabled(regenerateButton, false);
+    const body = $("#environments-body");
+    body.replaceChildren(...data.environments.map((env) => {
+      const row = document.createElement("s-table-row");
+      row.dataset.id = env.id;
+      const disconnect = document.createElement("s-button");
+      disconnect.textContent = "Disconnect";
+      disconnect.setAttribute("tone", "critical");
+      disconnect.setAttribute("accessibilityLabel", `Disconnect ${env.cloud_name || "environment"}`);
+      disconnect.addEventListener("click", () => disconnectEnvironment(env, disconnect));
+      const actions = document.createElement("s-table-cell");
+      actions.className = "actions";
+      actions.append(disconnect);
+      row.append(textCell(env.cloud_name || "—", "strong"), textCell(env.label || "—"),
+        timeCell(env.connected_at), timeCell(env.last_used_at), actions);
+      return row;
+    }));
+    fallback.enhance(body);
+    $("#environments-table").hidden = data.environments.length === 0;
+    $("#environments-empty").hidden = data.environments.length !== 0;
+  }
+
+  async function loadConnection() {
+    try {
+      renderConnection(await api("/app/api/connection"));
+      clearPageError();
+    } catch (error) {
+      field.set(codeField, "");
+      showPageError(error);
+    }
+  }
+
+  async function disconnectEnvironment(env, button) {
+    const name = env.cloud_name || "this environment";
+    const ok = await confirmAction({
+      heading: `Disconnect ${name}?`,
+      body: `Cloudinary's AssetLink app in ${name} can no longer sync to this store until you connect it again with a new code. Assets already linked to products stay where they are.`,
+      action: "Disconnect",
+    });
+    if (!ok) return;
+    setBusy(button, true);
+    try {
+      await api(`/app/api/connections/${encodeURIComponent(env.id)}`, { method: "DELETE" });
+      announce(connectionStatus, `${name} was disconnected.`);
+      await loadConnection();
+    } catch (error) {
+      setBusy(button, false);
+      showPageError(error);
+    }
+  }
+
+  regenerateButton.addEventListener("click", async () => {
+    setBusy(regenerateButton, true);
+    try {
+      const data = await api("/app/api/connection/regenerate", { method: "POST" });
+      field.set(codeField, data.code);
+      announce(connectionStatus, "New code generated. The previous code no longer works.");
+    } catch (error) {
+      showPageError(error);
+    } finally {
+      setBusy(regenerateButton, false);
+    }
+  });
+  wireCopy(copyButton, codeField, connectionStatus, "Connection code");
+
+  // ---- API keys
+  const form = $("#api-key-form");
+  const labelField = $("#api-key-label");
+  const generateButton = $("#generate-key");
+  const newKey = $("#new-key");
+
+  function renderKeys(keys) {
+    const body = $("#api-keys-body");
+    body.replaceChildren(...keys.map((key) => {
+      const row = document.createElement("s-table-row");
+      row.dataset.id = key.id;
+      const revoke = document.createElement("s-button");
+      revoke.textContent = "Revoke";
+      revoke.setAttribute("tone", "critical");
+      revoke.setAttribute("accessibilityLabel", `Revoke ${key.label}`);
+      revoke.addEventListener("click", () => revokeKey(key, revoke));
+      const actions = document.createElement("s-table-cell");
+      actions.className = "actions";
+      actions.append(revoke);
+      const prefix = textCell(`${key.prefix}…`, "mono");
+      row.append(textCell(key.label, "strong"), prefix, timeCell(key.created_at), timeCell(key.last_used_at), actions);
+      return row;
+    }));
+    fallback.enhance(body);
+    $("#api-keys-table").hidden = keys.length === 0;
+    $("#api-keys-empty").hidden = keys.length !== 0;
+  }
+
+  async function loadKeys() {
+    try {
+      renderKeys(await api("/app/api/api-keys"));
+    } catch (error) {
+      showPageError(error);
+    }
+  }
+
+  async function revokeKey(key, button) {
+    const ok = await confirmAction({
+      heading: `Revoke “${key.label}”?`,
+      body: `Anything using the key ${key.prefix}… stops working at once. This can't be undone.`,
+      action: "Revoke key",
+    });
+    if (!ok) return;
+    setBusy(button, true);
+    try {
+      await api(`/app/api/api-keys/${encodeURIComponent(key.id)}`, { method: "DELETE" });
+      announce(keyStatus, `API key “${key.label}” was revoked.`);
+      await loadKeys();
+    } catch (error) {
+      setBusy(button, false);
+      showPageError(error);
+    }
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const label = field.get(labelField).trim();
+    if (!label) {
+      field.error(labelField, "Enter a label, for example “PIM import”.");
+      field.focus(labelField);
+      return;
+    }
+    field.error(labelField, "");
+    setBusy(generateButton, true);
+    try {
+      const created = await api("/app/api/api-keys", { method: "POST", body: { label } });
+      field.set($("#new-key-value"), created.key);
+      field.set($("#new-key-secret"), created.signing_secret);
+      newKey.hidden = false;
+      field.set(labelField, "");
+      announce(keyStatus, `API key “${created.label}” generated. Copy it now: it won't be shown again.`);
+      await loadKeys();
+      $("#copy-key").focus();
+    } catch (error) {
+      const labelError = error.problem?.errors?.find((e) => e.field === "label");
+      if (labelError) {
+        field.error(labelField, labelError.message);
+        field.focus(labelField);
+      } else {
+        showPageError(error);
+      }
+    } finally {
+      setBusy(generateButton, false);
+    }
+  });
+  wireCopy($("#copy-key"), $("#new-key-value"), keyStatus, "API key");
+  wireCopy($("#copy-secret"), $("#new-key-secret"), keyStatus, "Signing secret");
+  $("#dismiss-key").addEventListener("click", () => {
+    // Drop the secret from the page once the merchant has it.
+    field.set($("#new-key-value"), "");
+    field.set($("#new-key-secret"), "");
+    newKey.hidden = true;
+    generateButton.focus();
+  });
+
+  loadConnection();
+  loadKeys();
+  // Back from Cloudinary after connecting: the used code is gone and a new
+  // environment is listed, so refresh what's shown.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") loadConnection();
+  });
+}
+
+// ---------------------------------------------------------------- home
+async function homePage() {
+  const status = $("#home-status");
+  const list = $("#home-environments");
+  try {
+    const { environments } = await api("/app/api/connection");
+    if (environments.length === 0) {
+      status.textContent = "This store isn't connected to Cloudinary yet. Open Settings to copy your connection code.";
+      return;
+    }
+    status.textContent = environments.length === 1
+      ? "This store is connected to 1 Cloudinary product environment:"
+      : `This store is connected to ${environments.length} Cloudinary product environments:`;
+    list.replaceChildren(...environments.map((env) => {
+      const item = document.createElement("s-list-item");
+      item.textContent = env.label ? `${env.cloud_name} (${env.label})` : env.cloud_name;
+      return item;
+    }));
+    list.hidden = false;
+    fallback.enhance(list);
+  } catch (error) {
+    status.textContent = "";
+    showPageError(error);
+  }
+}
+
+// ---------------------------------------------------------------- start
+fallback.enhance();
+document.documentElement.classList.toggle("polaris-fallback", !polarisLoaded());
+const page = document.body.dataset.page;
+if (page === "settings") settingsPage();
+else if (page === "home") homePage();
