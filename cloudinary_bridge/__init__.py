@@ -1,3 +1,20 @@
+"""The bridge the Cloudinary side of AssetLink calls (contract: docs/bridge-v1,
+published as OpenAPI at /bridge/v1/openapi.json).
+
+Layout: `auth` (bearer token -> g.credential, g.shop), `errors` (problem
+documents, body parsing), `limits` (failed-attempt rate limits), one module
+per resource (`connect`, `store`, `settings`, `fields`, `matches`), `openapi`
+(the document, from the views' declarations) and `client` (a Python client
+for the API).
+"""
 from flask import Blueprint
 
 bp = Blueprint("bridge", __name__, url_prefix="/bridge/v1")
+
+from . import auth, errors, limits  # noqa: E402
+
+bp.before_request(auth.authenticate)
+errors.register(bp)
+bp.record_once(lambda state: limits.init_app(state.app))
+
+from . import connect, fields, matches, openapi, settings, store  # noqa: E402,F401

@@ -1,0 +1,72 @@
+"""Connecting a Cloudinary environment: code -> token, and revoking it."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+from flask import g, jsonify
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from shopify_app import credentials
+from shopify_app.extensions import db
+from shopify_app.models import BridgeCredential
+from shopify_app.problems import PROBLEM_TYPE_BASE, Problem
+
+from . import bp, openapi
+from .errors import parse_body
+from .limits import connect_failure_limit, is_failed_attempt, limiter
+
+# Cloudinary cloud names are letters, digits, '-' and '_'.
+CLOUD_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,127}$"
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
+class ConnectRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    connection_code: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    cloud_name: Annotated[StrictStr, Field(pattern=CLOUD_NAME_PATTERN)]
+    label: Optional[Annotated[StrictStr, Field(max_length=255, pattern=PRINTABLE)]] = None
+
+
+class StoreRef(BaseModel):
+    domain: str
+    name: Optional[str]
+
+
+class ConnectResponse(BaseModel):
+    token: str = Field(description="Bearer token for every other call. Shown once.")
+    signing_secret: str = Field(description="Signs the sync-completed webhook (HMAC-SHA256). Shown once.")
+    connection_id: str
+    store: StoreRef
+
+
+@bp.post("/connect")
+@openapi.operation(
+    "Exchange a connection code for a token", tag="Connection", public=True,
+    request=ConnectRequest, responses={200: ConnectResponse},
+    problems={401: "The code is unknown, already used or regenerated.",
+              429: "Too many failed attempts from this client; see Retry-After."},
+    description="The merchant copies the code from Settings in the Shopify admin. A code works once.")
+@limiter.limit(connect_failure_limit, deduct_when=is_failed_attempt,
+               error_message="Too many failed connection attempts from this address; try again later.")
+def connect():
+    body = parse_body(ConnectRequest)
+    issued = credentials.redeem_code(body.connection_code, body.cloud_name, body.label)
+    if issued is None:
+        raise Problem(401, "This connection code is not valid: it is unknown, was already used, or was "
+                           "regenerated. Copy the current code from Settings in the Shopify admin.",
+                      title="Unauthorized", type_=PROBLEM_TYPE_BASE + "invalid-connection-code")
+    shop = issued.credential.shop
+    return jsonify(ConnectResponse(
+        token=issued.token, signing_secret=issued.signing_secret or "", connection_id=issued.credential.id,
+        store=StoreRef(domain=shop.domain, name=shop.name)).model_dump())
+
+
+@bp.delete("/connection")
+@openapi.operation("Revoke the calling token", tag="Connection", responses={204: None},
+                   description="The token (connection or API key) stops working at once.")
+def disconnect():
+    credential = db.session.get(BridgeCredential, g.credential.id)
+    credentials.revoke(credential)
+    db.session.commit()
+    return "", 204

@@ -1,0 +1,134 @@
+"""Problem documents for the bridge: request parsing, validation errors with
+field paths, and the blueprint's error handlers.
+
+Every answer that is not a success is `application/problem+json`
+(shopify_app.problems); bad input is a 4xx and never reaches the database.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Iterable, Mapping, Sequence, TypeVar
+
+from flask import Blueprint, Response, request
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from shopify_app.admin_api import AdminApiError, AuthenticationError, ThrottledError, TransientError
+from shopify_app.problems import PROBLEM_TYPE_BASE, Problem, from_http_exception, problem_response
+
+log = logging.getLogger("cloudinary_bridge")
+
+MAX_ASSETS = 1000
+MAX_BODY_MB = 5
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """pydantic's ('assets', 3, 'public_id') -> 'assets[3].public_id'."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    message = str(error.get("msg", "is invalid"))
+    # "Value error, ..." is pydantic's prefix for our own validators' messages.
+    return message.removeprefix("Value error, ")
+
+
+def validation_problem(exc: ValidationError, *, prefix: Sequence[Any] = ()) -> Problem:
+    errors = []
+    for error in exc.errors(include_url=False, include_input=False):
+        loc = [p for p in error.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-"))]
+        errors.append({"field": field_path([*prefix, *loc]) or "body", "message": _message(error)})
+    limit = next((e for e in exc.errors(include_url=False) if e.get("type") == "too_long"
+                  and e.get("ctx", {}).get("max_length") == MAX_ASSETS), None)
+    detail = "The request body is not valid; see `errors`."
+    if limit is not None:
+        detail = f"At most {MAX_ASSETS} items per request (the Cloudinary selection limit); see `errors`."
+    return Problem(422, detail, title="Unprocessable Content", type_=PROBLEM_TYPE_BASE + "validation-error",
+                   errors=errors)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def json_body() -> Any:
+    """The request's JSON body; 400 if it isn't JSON, 415 if it says it's something else."""
+    mimetype = request.mimetype
+    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise Problem(415, "Send the body as application/json.", title="Unsupported Media Type")
+    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    if not raw.strip():
+        raise Problem(400, "The request body is empty; send a JSON object.", title="Bad Request",
+                      type_=PROBLEM_TYPE_BASE + "malformed-json")
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        detail = "The request body is not valid UTF-8 JSON"
+        if isinstance(exc, json.JSONDecodeError):
+            detail += f" (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        raise Problem(400, detail + ".", title="Bad Request", type_=PROBLEM_TYPE_BASE + "malformed-json") from None
+
+
+def parse_body(model: type[Model], *, context: Mapping[str, Any] | None = None) -> Model:
+    """The JSON body validated as `model`; a 422 with field paths if it isn't."""
+    data = json_body()
+    try:
+        return model.model_validate(data, context=dict(context or {}))
+    except ValidationError as exc:
+        raise validation_problem(exc) from None
+
+
+def upstream_problem(exc: AdminApiError) -> Problem:
+    """Shopify failed us; say so without leaking internals."""
+    if isinstance(exc, ThrottledError):
+        return Problem(503, "Shopify is rate limiting this store; try again shortly.",
+                       title="Service Unavailable", headers={"Retry-After": "5"})
+    if isinstance(exc, AuthenticationError):
+        return Problem(502, "Shopify refused the app's access to this store; the merchant must open the app in "
+                            "the Shopify admin to reauthorize it.", title="Bad Gateway")
+    if isinstance(exc, TransientError):
+        return Problem(503, "Shopify did not answer; try again shortly.", title="Service Unavailable",
+                       headers={"Retry-After": "5"})
+    return Problem(502, "Shopify rejected the request the app made.", title="Bad Gateway")
+
+
+def register(bp: Blueprint) -> None:
+    @bp.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge) -> Response:
+        return problem_response(413, f"The request body is larger than {MAX_BODY_MB} MB.",
+                                title="Content Too Large", type_=PROBLEM_TYPE_BASE + "body-too-large",
+                                limit=f"{MAX_BODY_MB} MB")
+
+    @bp.errorhandler(ValidationError)
+    def invalid(exc: ValidationError) -> Response:
+        return validation_problem(exc).get_response()
+
+    @bp.errorhandler(AdminApiError)
+    def upstream(exc: AdminApiError) -> Response:
+        log.warning("Admin API call failed: %s (%s)", exc, type(exc).__name__)
+        return upstream_problem(exc).get_response()
+
+    @bp.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        return from_http_exception(exc)
+
+    @bp.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        # A bug, not bad input: keep the detail in the log, not the answer.
+        log.exception("Unhandled error in %s %s", request.method, request.path)
+        from shopify_app.extensions import db
+        db.session.rollback()
+        return problem_response(500, "Something went wrong on our side; it has been logged.")
+
+
+def problems_of(errors: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"field": f, "message": m} for f, m in errors]
