@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import threading
+import time
 import uuid
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -14,7 +19,9 @@ from flask import Flask
 from joserfc import jwt
 from joserfc.jwk import OctKey
 from shopify.session_token import SessionTokenError, decode_from_header
+from werkzeug.serving import make_server
 
+from shopify_sim import webhooks
 from shopify_sim.identity import InvalidIdToken, mint_id_token, verify_id_token
 
 from .sim_auth_support import APP_URL, CLIENT_ID, CLIENT_SECRET, OTHER_SHOP, SHOP, sim  # noqa: F401
@@ -205,3 +212,43 @@ def test_migrating_a_non_expiring_offline_token(sim):
     assert sim.state.lookup_token(old["access_token"]) is None  # revoked
     # A lost response: retrying with the old token returns the same pair.
     assert exchange(sim, **migrate, id_token=None, expiring=1).get_json()["access_token"] == pair["access_token"]
+
+
+# -- Shopify's `shopifyapp` package (separate virtualenv) -------------------
+
+SHOPIFYAPP_PYTHON = os.environ.get("SHOPIFYAPP_PYTHON", "/tmp/shopifyapp-venv/bin/python")
+
+
+@pytest.mark.skipif(not Path(SHOPIFYAPP_PYTHON).exists(),
+                    reason="needs Shopify's shopifyapp in its own venv: python -m venv /tmp/shopifyapp-venv && "
+                           "/tmp/shopifyapp-venv/bin/pip install shopifyapp (or set SHOPIFYAPP_PYTHON)")
+def test_shopifyapp_accepts_first_load_token_exchange_refresh_and_webhooks(sim):
+    server = make_server("127.0.0.1", 0, sim.app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        sim.clock.now = float(int(time.time()))  # shopifyapp checks exp against the real clock
+        open_url = sim.client.get(f"/_sim/shops/{SHOP}/apps/{CLIENT_ID}/open", query_string={"user_id": "42"}).location
+        (delivery,) = webhooks.enqueue(sim.state, app=sim.state.apps[CLIENT_ID], shop=SHOP, topic="shop/redact",
+                                       payload=webhooks.compliance_payload("shop/redact", sim.state.shops[SHOP]))
+        job = {"sim": f"http://127.0.0.1:{server.server_port}", "client_id": CLIENT_ID,
+               "client_secret": CLIENT_SECRET, "open_url": open_url,
+               "webhook": {"headers": delivery.headers, "body": delivery.body.decode()}}
+        probe = Path(__file__).with_name("shopifyapp_probe.py")
+        # -I: the probe must import Shopify's shopify_app, never ours.
+        done = subprocess.run([SHOPIFYAPP_PYTHON, "-I", str(probe)], input=json.dumps(job), capture_output=True,
+                              text=True, timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["app_home"] == {"ok": True, "shop": "auth-shop", "user_id": "42", "code": "verified"}
+    assert out["exchange"]["ok"], out
+    assert out["exchange"]["scope"] == "write_products,write_files"
+    assert sim.state.tokens[out["exchange"]["token"]].refresh_token == out["exchange"]["refresh_token"]
+    assert out["refresh"]["ok"], out
+    assert sim.state.tokens[out["refresh"]["token"]].shop == SHOP
+    assert out["webhook"]["ok"] and out["webhook"]["shop"] == "auth-shop", out
+    assert out["webhook_tampered"] == {"ok": False, "status": 401}
