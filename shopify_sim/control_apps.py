@@ -30,7 +30,7 @@ def _control_error(exc: ControlError) -> Any:
 
 
 def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True) if request.get_data() else {}
+    body = request.get_json(force=True, silent=True) if request.get_data() else {}
     if not isinstance(body, dict):
         raise ControlError(400, "The request body must be a JSON object")
     return body
