@@ -1,0 +1,841 @@
+"""Metafields and metafield definitions.
+
+`metafieldsSet`, `metafieldsDelete`, `metafieldDefinitions`,
+`metafieldDefinitionCreate`, and the `metafield`/`metafields` fields every
+owner (product, variant, file, shop) exposes through `owner_metafield` and
+`owner_metafields`. Behaviour follows the schema descriptions and the
+recorded Shopify responses (messages and codes verbatim).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Iterable, Optional
+
+from graphql import GraphQLError
+
+from ..catalog import Metafield, MetafieldDefinition, gid, iso, parse_gid
+from . import mutation, query
+from .common import bad_request, check_page_args, user_error
+
+MAX_SET_INPUTS = 25
+MAX_LIST_ITEMS = 128
+# Value size limits (https://shopify.dev/docs/apps/build/metafields/metafield-limits):
+# json 128 KB for API ≥ 2026-04, `id`/`url` 2 KB, others 64 KB.
+MAX_JSON_BYTES = 128 * 1024
+MAX_SMALL_BYTES = 2 * 1024
+MAX_VALUE_BYTES = 64 * 1024
+# Namespaces Shopify keeps for itself (captured: "Namespace protected is a
+# reserved namespace").
+RESERVED_NAMESPACES = ("protected", "shopify_standard", "shopify-l10n-fields")
+DEFINITIONS_PER_OWNER_TYPE = 256
+URL_SCHEMES = ("http", "https", "mailto", "sms", "tel")
+
+# gid type → MetafieldOwnerType.
+OWNER_TYPES = {
+    "Product": "PRODUCT", "ProductVariant": "PRODUCTVARIANT", "Shop": "SHOP", "Collection": "COLLECTION",
+    "Customer": "CUSTOMER", "Order": "ORDER", "DraftOrder": "DRAFTORDER", "Location": "LOCATION",
+    "Market": "MARKET", "Page": "PAGE", "Article": "ARTICLE", "Blog": "BLOG", "Company": "COMPANY",
+    "CompanyLocation": "COMPANY_LOCATION", "MediaImage": "MEDIA_IMAGE",
+}
+OWNER_TYPE_LABELS = {"PRODUCT": "Product", "PRODUCTVARIANT": "ProductVariant", "SHOP": "Shop",
+                     "MEDIA_IMAGE": "MediaImage", "COLLECTION": "Collection", "CUSTOMER": "Customer",
+                     "ORDER": "Order"}
+
+REFERENCE_KINDS = {
+    "file_reference": ("MediaImage", "Video", "GenericFile", "Model3d", "ExternalVideo"),
+    "product_reference": ("Product",),
+    "variant_reference": ("ProductVariant",),
+}
+
+# Types Shopify accepts (its own list in the INCLUSION message of a
+# metafieldDefinitionCreate with an unknown type).
+_SCALAR_TYPES = (
+    "antenna_gain", "area", "battery_charge_capacity", "battery_energy_capacity", "boolean", "capacitance",
+    "color", "concentration", "data_storage_capacity", "data_transfer_rate", "date_time", "date", "dimension",
+    "display_density", "distance", "duration", "electric_current", "electrical_resistance", "energy",
+    "frequency", "id", "illuminance", "inductance", "json", "jurisdiction", "language", "link")
+_LISTABLE = (
+    "antenna_gain", "area", "battery_charge_capacity", "battery_energy_capacity", "capacitance", "color",
+    "concentration", "data_storage_capacity", "data_transfer_rate", "date_time", "date", "dimension",
+    "display_density", "distance", "duration", "electric_current", "electrical_resistance", "energy",
+    "frequency", "illuminance", "inductance", "jurisdiction", "link", "luminous_flux", "mass_flow_rate",
+    "number_decimal", "number_integer", "power", "pressure", "rating", "resolution", "rotational_speed",
+    "single_line_text_field", "sound_level", "speed", "temperature", "thermal_power", "url", "voltage",
+    "volume", "volumetric_flow_rate", "weight")
+_TAIL_TYPES = (
+    "luminous_flux", "mass_flow_rate", "money", "multi_line_text_field", "number_decimal", "number_integer",
+    "power", "pressure", "rating", "resolution", "rich_text_field", "rotational_speed",
+    "single_line_text_field", "sound_level", "speed", "temperature", "thermal_power", "url", "voltage",
+    "volume", "volumetric_flow_rate", "weight")
+_REFERENCE_TYPES = (
+    "company_reference", "list.company_reference", "customer_reference", "list.customer_reference",
+    "product_reference", "list.product_reference", "collection_reference", "list.collection_reference",
+    "variant_reference", "list.variant_reference", "file_reference", "list.file_reference",
+    "product_taxonomy_value_reference", "list.product_taxonomy_value_reference",
+    "product_taxonomy_disclosure_reference", "metaobject_reference", "list.metaobject_reference",
+    "mixed_reference", "list.mixed_reference", "disclosure_reference", "list.disclosure_reference",
+    "page_reference", "list.page_reference", "article_reference", "list.article_reference",
+    "order_reference", "list.order_reference")
+VALID_TYPES: tuple[str, ...] = (_SCALAR_TYPES + tuple(f"list.{t}" for t in _LISTABLE) + _TAIL_TYPES
+                                + _REFERENCE_TYPES)
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+_INT_RE = re.compile(r"^[+-]?\d+$")
+_COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+# -- identity --------------------------------------------------------------
+def api_client_id(ctx: Any) -> str:
+    """The app's numeric API client id, as in `app--<id>` namespaces. An
+    `api_client_id` on the simulator's App wins (the conformance runner sets
+    the captured store's); otherwise a stable number derived from the client id."""
+    app = ctx.state.apps.get(ctx.token.client_id) if ctx.token is not None else None
+    explicit = getattr(app, "api_client_id", None)
+    if explicit:
+        return str(explicit)
+    client_id = ctx.token.client_id if ctx.token is not None else "anonymous"
+    return str(int(hashlib.sha256(client_id.encode()).hexdigest()[:10], 16) % 10**12)
+
+
+def resolve_namespace(ctx: Any, namespace: Optional[str]) -> str:
+    """Omitted → the app-reserved namespace; `$app` / `$app:x` → `app--<id>` /
+    `app--<id>--x` (https://shopify.dev/docs/apps/build/custom-data/ownership)."""
+    app_ns = f"app--{api_client_id(ctx)}"
+    if namespace is None:
+        return app_ns
+    if namespace == "$app":
+        return app_ns
+    if namespace.startswith("$app:"):
+        return f"{app_ns}--{namespace[len('$app:'):]}"
+    return namespace
+
+
+def owner_type_of(owner_gid: str) -> Optional[str]:
+    parsed = parse_gid(owner_gid)
+    return OWNER_TYPES.get(parsed[0]) if parsed else None
+
+
+def compare_digest(mf: Metafield) -> str:
+    """An opaque 64-hex compare-and-set token that changes with every write.
+    A metafield seeded from a Shopify capture keeps Shopify's token."""
+    seeded = getattr(mf, "compare_digest", None)
+    if seeded:
+        return seeded
+    material = f"{mf.gid}\x00{mf.type}\x00{mf.value}\x00{mf.updated_at!r}"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _owner_exists(ctx: Any, owner_gid: str) -> bool:
+    from .views import node_view
+    try:
+        return node_view(ctx, owner_gid) is not None
+    except GraphQLError:
+        return False
+
+
+def _node(ctx: Any, value: str) -> Any:
+    from .views import node_view
+    try:
+        return node_view(ctx, value)
+    except GraphQLError:
+        return None
+
+
+def find_definition(ctx: Any, owner_type: Optional[str], namespace: str, key: str) -> Optional[MetafieldDefinition]:
+    for d in ctx.catalog.metafield_definitions:
+        if d.owner_type == owner_type and d.namespace == namespace and d.key == key:
+            return d
+    return None
+
+
+# -- views -------------------------------------------------------------------
+def json_value(type_: str, value: str) -> Any:
+    """`Metafield.jsonValue`: the value as JSON of its type."""
+    try:
+        if type_ == "number_integer":
+            return int(value)
+        if type_ == "number_decimal":
+            return value
+        if type_ == "boolean":
+            return value == "true"
+        if type_ == "json" or type_.startswith("list.") or type_ in (
+                "money", "rating", "dimension", "weight", "volume", "link"):
+            return json.loads(value)
+    except (ValueError, TypeError):
+        return value
+    return value
+
+
+def metafield_view(ctx: Any, mf: Metafield) -> dict[str, Any]:
+    owner_type = owner_type_of(mf.owner_id)
+
+    def definition(info: Any) -> Any:
+        d = find_definition(ctx, owner_type, mf.namespace, mf.key)
+        return definition_view(ctx, d) if d else None
+
+    def reference(info: Any) -> Any:
+        if mf.type in REFERENCE_KINDS:
+            return _node(ctx, mf.value)
+        return None
+
+    def references(info: Any, **args: Any) -> Any:
+        if not (mf.type.startswith("list.") and mf.type[5:] in REFERENCE_KINDS):
+            return None
+        try:
+            items = [v for v in json.loads(mf.value) if isinstance(v, str)]
+        except ValueError:
+            items = []
+        nodes = [n for n in (_node(ctx, v) for v in items) if n is not None]
+        return paginate(list(enumerate(nodes)), args, key=lambda pair: pair[0], node=lambda pair: pair[1])
+
+    return {
+        "__typename": "Metafield",
+        "id": mf.gid,
+        "legacyResourceId": str(mf.id),
+        "namespace": mf.namespace,
+        "key": mf.key,
+        "type": mf.type,
+        "value": mf.value,
+        "jsonValue": json_value(mf.type, mf.value),
+        "compareDigest": compare_digest(mf),
+        "createdAt": iso(mf.created_at),
+        "updatedAt": iso(mf.updated_at),
+        "ownerType": owner_type,
+        "owner": lambda info: _node(ctx, mf.owner_id),
+        "description": None,
+        "sizeInBytes": len(mf.value.encode()),
+        "definition": definition,
+        "reference": reference,
+        "references": references,
+        "translations": lambda info, **a: [],
+    }
+
+
+def definition_view(ctx: Any, d: MetafieldDefinition) -> dict[str, Any]:
+    type_name = d.type
+    category = _type_category(type_name)
+
+    def metafields(info: Any, **args: Any) -> Any:
+        rows = sorted((mf for owner, by_key in ctx.catalog.metafields.items()
+                       if owner_type_of(owner) == d.owner_type
+                       for (ns, key), mf in by_key.items() if ns == d.namespace and key == d.key),
+                      key=lambda mf: mf.id)
+        return paginate(rows, args, key=lambda mf: mf.id, node=lambda mf: metafield_view(ctx, mf))
+
+    access = {"admin": "PUBLIC_READ_WRITE", "storefront": "NONE", "customerAccount": "NONE"}
+    access.update({k: v for k, v in (d.access or {}).items() if v is not None})
+    caps = d.capabilities or {}
+
+    def capability(name: str, eligible: bool = True) -> dict[str, Any]:
+        enabled = bool((caps.get(name) or {}).get("enabled"))
+        out = {"enabled": enabled, "eligible": eligible}
+        if name == "adminFilterable":
+            out["status"] = "FILTERABLE" if enabled else "NOT_FILTERABLE"
+        return out
+
+    return {
+        "__typename": "MetafieldDefinition",
+        "id": d.gid,
+        "name": d.name,
+        "namespace": d.namespace,
+        "key": d.key,
+        "description": d.description or None,
+        "ownerType": d.owner_type,
+        "type": {"__typename": "MetafieldDefinitionType", "name": type_name, "category": category,
+                 "supportsDefinitionMigrations": True, "supportedValidations": []},
+        "validations": [{"__typename": "MetafieldDefinitionValidation", "name": v.get("name"),
+                         "value": v.get("value"), "type": "single_line_text_field"}
+                        for v in d.validations],
+        "access": {"__typename": "MetafieldAccess", **access},
+        "capabilities": {"__typename": "MetafieldCapabilities",
+                         "adminFilterable": capability("adminFilterable"),
+                         "smartCollectionCondition": capability("smartCollectionCondition"),
+                         "uniqueValues": capability("uniqueValues")},
+        "constraints": None,
+        "pinnedPosition": d.pinned_position,
+        "standardTemplate": None,
+        "useAsCollectionCondition": bool((caps.get("smartCollectionCondition") or {}).get("enabled")),
+        "validationStatus": "ALL_VALID",
+        "metafieldsCount": sum(1 for owner, by_key in ctx.catalog.metafields.items()
+                               if owner_type_of(owner) == d.owner_type and (d.namespace, d.key) in by_key),
+        "metafields": metafields,
+    }
+
+
+def _type_category(type_name: str) -> str:
+    base = type_name[5:] if type_name.startswith("list.") else type_name
+    if base.endswith("_reference"):
+        return "REFERENCE"
+    if base in ("single_line_text_field", "multi_line_text_field", "rich_text_field"):
+        return "TEXT"
+    if base in ("number_integer", "number_decimal"):
+        return "NUMBER"
+    if base in ("date", "date_time"):
+        return "DATE_TIME"
+    if base in ("boolean",):
+        return "TRUE_FALSE"
+    if base in ("json",):
+        return "JSON"
+    if base in ("url", "link"):
+        return "URL"
+    if base in ("color",):
+        return "COLOR"
+    if base in ("money",):
+        return "MONEY"
+    if base in ("rating",):
+        return "RATING"
+    return "MEASUREMENT"
+
+
+def node(ctx: Any, value: str) -> Any:
+    """`node(id:)` for Metafield and MetafieldDefinition gids."""
+    parsed = parse_gid(value)
+    if parsed is None or not parsed[1].isdigit():
+        return None
+    kind, num = parsed[0], int(parsed[1])
+    if kind == "Metafield":
+        for by_key in ctx.catalog.metafields.values():
+            for mf in by_key.values():
+                if mf.id == num:
+                    return metafield_view(ctx, mf)
+    if kind == "MetafieldDefinition":
+        for d in ctx.catalog.metafield_definitions:
+            if d.id == num:
+                return definition_view(ctx, d)
+    return None
+
+
+# -- pagination (Shopify's cursor format) ---------------------------------------
+def encode_cursor(key: int) -> str:
+    raw = json.dumps({"last_id": key, "last_value": str(key)}, separators=(",", ":"))
+    return base64.b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return int(json.loads(base64.b64decode(padded.encode(), validate=True))["last_id"])
+    except Exception:
+        raise bad_request("Malformed cursor") from None
+
+
+def paginate(items: list[Any], args: dict[str, Any], *, key: Callable[[Any], int],
+             node: Callable[[Any], Any]) -> dict[str, Any]:
+    """A Relay page over `items` (filtered and ordered), cursors keyed by `key`."""
+    check_page_args(args)
+    if args.get("reverse"):
+        items = list(reversed(items))
+    keys = [key(i) for i in items]
+    start, end = 0, len(items)
+    if args.get("after"):
+        k = decode_cursor(args["after"])
+        start = keys.index(k) + 1 if k in keys else _position(keys, k, after=True, reverse=bool(args.get("reverse")))
+    if args.get("before"):
+        k = decode_cursor(args["before"])
+        end = keys.index(k) if k in keys else _position(keys, k, after=False, reverse=bool(args.get("reverse")))
+    start = min(start, end)
+    if args.get("first") is not None:
+        lo, hi = start, min(end, start + args["first"])
+    else:
+        lo, hi = max(start, end - args["last"]), end
+    page = items[lo:hi]
+    nodes = [node(i) for i in page]
+    edges = [{"cursor": encode_cursor(key(i)), "node": n} for i, n in zip(page, nodes)]
+    return {"edges": edges, "nodes": nodes,
+            "pageInfo": {"hasNextPage": hi < len(items), "hasPreviousPage": lo > 0,
+                         "startCursor": edges[0]["cursor"] if edges else None,
+                         "endCursor": edges[-1]["cursor"] if edges else None}}
+
+
+def _position(keys: list[int], k: int, *, after: bool, reverse: bool) -> int:
+    """Where a cursor whose item has gone would sit (keys are id-ordered)."""
+    for n, existing in enumerate(keys):
+        if (existing > k) if not reverse else (existing < k):
+            return n
+    return len(keys)
+
+
+# -- owner fields --------------------------------------------------------------
+def owner_metafield(ctx: Any, owner_gid: str, namespace: Optional[str], key: str) -> Optional[dict[str, Any]]:
+    """`owner.metafield(namespace:, key:)`; namespace omitted → the app's."""
+    mf = ctx.catalog.metafields.get(owner_gid, {}).get((resolve_namespace(ctx, namespace), key))
+    return metafield_view(ctx, mf) if mf else None
+
+
+def owner_metafields(ctx: Any, owner_gid: str, **args: Any) -> dict[str, Any]:
+    """`owner.metafields(namespace:, keys:, first/last/after/before, reverse)`.
+    `keys` entries are `namespace.key`, or bare keys when `namespace` is given."""
+    namespace = args.get("namespace")
+    keys = args.get("keys")
+    if namespace is not None:
+        namespace = resolve_namespace(ctx, namespace)
+    rows = sorted(ctx.catalog.metafields.get(owner_gid, {}).values(), key=lambda mf: mf.id)
+    if namespace is not None:
+        rows = [mf for mf in rows if mf.namespace == namespace]
+    if keys is not None:
+        wanted = set()
+        for entry in keys:
+            if namespace is not None and "." not in entry:
+                wanted.add((namespace, entry))
+            else:
+                ns, _, k = entry.rpartition(".")
+                wanted.add((resolve_namespace(ctx, ns) if ns else namespace, k))
+        rows = [mf for mf in rows if (mf.namespace, mf.key) in wanted]
+    return paginate(rows, args, key=lambda mf: mf.id, node=lambda mf: metafield_view(ctx, mf))
+
+
+# -- value validation --------------------------------------------------------------
+class _Invalid(Exception):
+    def __init__(self, message: str, element_index: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.element_index = element_index
+
+
+def validate_value(ctx: Any, type_: str, value: str) -> None:
+    """Raise `_Invalid` with Shopify's message when `value` is not a `type_`."""
+    limit = MAX_JSON_BYTES if type_ == "json" else MAX_SMALL_BYTES if type_ in ("id", "url") else MAX_VALUE_BYTES
+    if len(value.encode()) > limit:
+        raise _Invalid(f"Value is too long (maximum is {limit // 1024} KB).")
+    if type_.startswith("list."):
+        base = type_[5:]
+        try:
+            items = json.loads(value)
+        except ValueError:
+            raise _Invalid("Value must be an array.") from None
+        if not isinstance(items, list):
+            raise _Invalid("Value must be an array.")
+        if len(items) > MAX_LIST_ITEMS:
+            raise _Invalid(f"Value has more than {MAX_LIST_ITEMS} elements.")
+        for n, item in enumerate(items):
+            text = item if isinstance(item, str) else json.dumps(item)
+            if base in ("number_integer", "number_decimal") and not isinstance(item, (int, float, str)) \
+                    or base == "number_integer" and isinstance(item, str) and not _INT_RE.match(item):
+                raise _Invalid("Value must be an integer." if base == "number_integer"
+                               else "Value must be a decimal.", n)
+            try:
+                _validate_scalar(ctx, base, text)
+            except _Invalid as exc:
+                raise _Invalid(exc.message, n if exc.element_index is None else exc.element_index) from None
+        return
+    _validate_scalar(ctx, type_, value)
+
+
+def _validate_scalar(ctx: Any, type_: str, value: str) -> None:
+    if type_ == "single_line_text_field":
+        if not value.strip():
+            raise _Invalid("Value can't be blank.")
+        if "\n" in value or "\r" in value:
+            raise _Invalid("Value must be a single line text string.")
+    elif type_ in ("multi_line_text_field", "rich_text_field"):
+        if not value.strip():
+            raise _Invalid("Value can't be blank.")
+    elif type_ == "number_integer":
+        if not _INT_RE.match(value.strip()):
+            raise _Invalid("Value must be an integer.")
+        if abs(int(value)) > 10**18:
+            raise _Invalid("Value must be within +/-1000000000000000000.")
+    elif type_ == "number_decimal":
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            raise _Invalid("Value must be a decimal.") from None
+        if not number.is_finite():
+            raise _Invalid("Value must be a decimal.")
+        if abs(number) > Decimal("9999999999999"):
+            raise _Invalid("Value can't exceed 9999999999999.")
+    elif type_ == "boolean":
+        if value not in ("true", "false"):
+            raise _Invalid("Value must be true or false.")
+    elif type_ == "json":
+        try:
+            json.loads(value)
+        except ValueError as exc:
+            raise _Invalid(f"Value is invalid JSON: {_json_error(value, exc)}.") from None
+    elif type_ == "color":
+        if not _COLOR_RE.match(value):
+            raise _Invalid("Value must be a hex color code.")
+    elif type_ == "date":
+        if not _DATE_RE.match(value) or not _parses(lambda: dt.date.fromisoformat(value)):
+            raise _Invalid("Value must be in YYYY-MM-DD format.")
+    elif type_ == "date_time":
+        if not _DATE_TIME_RE.match(value) or not _parses(lambda: dt.datetime.fromisoformat(value.replace("Z", "+00:00"))):
+            raise _Invalid("Value must be in “YYYY-MM-DDTHH:MM:SS” format. For example: 2022-06-01T15:30:00")
+    elif type_ == "url":
+        match = _SCHEME_RE.match(value)
+        if match is None:
+            schemes = ", ".join(f'"{s}"' for s in URL_SCHEMES)
+            raise _Invalid("Value cannot have an empty scheme (protocol), must include one of the "
+                           f"following URL schemes: [{schemes}].'")
+        if match.group(1).lower() not in URL_SCHEMES:
+            raise _Invalid(f"Value must be one of the following URL schemes: {', '.join(URL_SCHEMES)}.")
+    elif type_ == "link":
+        try:
+            link = json.loads(value)
+            url = link.get("url") if isinstance(link, dict) else None
+        except ValueError:
+            url = None
+        match = _SCHEME_RE.match(url or "")
+        if not url or match is None or match.group(1).lower() not in URL_SCHEMES:
+            raise _Invalid("Value must be a valid link.")
+    elif type_ in REFERENCE_KINDS:
+        parsed = parse_gid(value)
+        if parsed is None or parsed[0] not in REFERENCE_KINDS[type_] or _node(ctx, value) is None:
+            raise _Invalid(f"Value references non-existent resource {value}.")
+    elif type_ in ("dimension", "weight", "volume"):
+        try:
+            measure = json.loads(value)
+        except ValueError:
+            measure = None
+        number = measure.get("value") if isinstance(measure, dict) else None
+        if not isinstance(number, (int, float)) or isinstance(number, bool) or number < 0:
+            raise _Invalid("Value must be a non-negative number.")
+        if not isinstance(measure.get("unit"), str) or measure["unit"] not in _UNITS[type_]:
+            raise _Invalid("Value must be a supported unit.")
+    elif type_ == "rating":
+        try:
+            rating = json.loads(value)
+            score, low, high = (Decimal(str(rating[k])) for k in ("value", "scale_min", "scale_max"))
+        except (ValueError, KeyError, TypeError, InvalidOperation):
+            raise _Invalid("Value must be a stringified JSON object with value, scale_min and scale_max fields.") from None
+        if score > high:
+            raise _Invalid(f"Value has a maximum of {rating['scale_max']}.")
+        if score < low:
+            raise _Invalid(f"Value has a minimum of {rating['scale_min']}.")
+
+
+_UNITS = {
+    "dimension": ("in", "ft", "yd", "mm", "cm", "m", "km", "INCHES", "FEET", "YARDS", "MILLIMETERS",
+                  "CENTIMETERS", "METERS", "KILOMETERS"),
+    "weight": ("oz", "lb", "g", "kg", "OUNCES", "POUNDS", "GRAMS", "KILOGRAMS"),
+    "volume": ("ml", "cl", "l", "m3", "us_fl_oz", "us_pt", "us_qt", "us_gal", "imp_fl_oz", "imp_pt", "imp_qt",
+               "imp_gal", "MILLILITERS", "CENTILITERS", "LITERS", "CUBIC_METERS", "FLUID_OUNCES", "PINTS",
+               "QUARTS", "GALLONS", "IMPERIAL_FLUID_OUNCES", "IMPERIAL_PINTS", "IMPERIAL_QUARTS",
+               "IMPERIAL_GALLONS"),
+}
+
+
+def _parses(fn: Callable[[], Any]) -> bool:
+    try:
+        fn()
+        return True
+    except ValueError:
+        return False
+
+
+def _json_error(value: str, exc: ValueError) -> str:
+    """Shopify's JSON parser wording where it is known (captured:
+    "expected object key, got 'nope' at line 1 column 2")."""
+    pos = getattr(exc, "pos", 0) or 0
+    lineno, colno = getattr(exc, "lineno", 1), getattr(exc, "colno", pos + 1)
+    rest = value[pos:]
+    token = re.match(r"[^\s,:{}\[\]\"]+", rest)
+    got = f"'{token.group(0)}'" if token else ("end of input" if not rest else repr(rest[0]))
+    if getattr(exc, "msg", "").startswith("Expecting property name"):
+        return f"expected object key, got {got} at line {lineno} column {colno}"
+    return f"unexpected token {got} at line {lineno} column {colno}"
+
+
+# -- metafieldsSet -------------------------------------------------------------------
+def _set_error(field: list[Any], message: str, code: Optional[str], element_index: Optional[int] = None) -> dict:
+    return user_error(field, message, code, elementIndex=element_index)
+
+
+@mutation("metafieldsSet")
+def metafields_set(ctx: Any, info: Any, metafields: list[dict[str, Any]]) -> dict[str, Any]:
+    if len(metafields) > MAX_SET_INPUTS:
+        return {"metafields": None, "userErrors": [_set_error(
+            ["metafields"], f"Exceeded the maximum metafields input limit of {MAX_SET_INPUTS}.",
+            "LESS_THAN_OR_EQUAL_TO")]}
+    catalog = ctx.catalog
+    errors: list[dict[str, Any]] = []
+    # Working copy of what each (owner, namespace, key) holds as inputs are
+    # applied in order: duplicates in one call see the earlier input's write.
+    pending: dict[tuple[str, str, str], tuple[str, str]] = {}
+    plan: list[tuple[int, dict[str, Any], str]] = []
+    for n, item in enumerate(metafields):
+        owner_id = item["ownerId"]
+        namespace = resolve_namespace(ctx, item.get("namespace"))
+        key = item["key"]
+        value = item["value"]
+        row_errors = _check_identity(n, namespace, key)
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        if not _owner_exists(ctx, owner_id):
+            errors.append(_set_error(["metafields", n, "ownerId"], "Owner does not exist.", "INVALID_VALUE"))
+            continue
+        owner_type = owner_type_of(owner_id)
+        definition = find_definition(ctx, owner_type, namespace, key)
+        existing = catalog.metafields.get(owner_id, {}).get((namespace, key))
+        current = pending.get((owner_id, namespace, key))
+        if current is None and existing is not None:
+            current = (existing.type, existing.value)
+        type_ = item.get("type") or (definition.type if definition else None) or None
+        if type_ is None:
+            errors.append(_set_error(["metafields", n, "type"], "Type can't be blank", "BLANK"))
+            continue
+        if type_ not in VALID_TYPES:
+            errors.append(_set_error(["metafields", n, "type"],
+                                     f"Type name {type_} is not a valid type.", "INVALID_TYPE"))
+            continue
+        if definition is not None and type_ != definition.type:
+            errors.append(_set_error(["metafields", n, "type"],
+                                     f"Type must be {definition.type} to match the definition.", "INVALID_TYPE"))
+            continue
+        try:
+            validate_value(ctx, type_, value)
+            if definition is not None:
+                _validate_against_definition(definition, value)
+        except _Invalid as exc:
+            errors.append(_set_error(["metafields", n, "value"], exc.message, "INVALID_VALUE", exc.element_index))
+            continue
+        if "compareDigest" in item:
+            digest = item["compareDigest"]
+            identical = current is not None and current == (type_, value)
+            if digest is None:
+                if current is not None and not identical:
+                    errors.append(_stale(n))
+                    continue
+            elif existing is None and current is None:
+                errors.append(_set_error(["metafields", n], "Invalid `compareDigest` value.", "INVALID_COMPARE_DIGEST"))
+                continue
+            elif not identical and (existing is None or digest != compare_digest(existing)
+                                    or (owner_id, namespace, key) in pending):
+                # Identical type and value is an accepted no-op whatever the
+                # digest (captured: malformed digest accepted, then STALE_OBJECT
+                # once the value changes).
+                errors.append(_stale(n))
+                continue
+        pending[(owner_id, namespace, key)] = (type_, value)
+        plan.append((n, {"owner_id": owner_id, "namespace": namespace, "key": key, "type": type_,
+                         "value": value}, owner_id))
+    if errors:
+        # Atomic: nothing is written when any input fails.
+        return {"metafields": [], "userErrors": errors}
+    written: list[Metafield] = []
+    for _, row, owner_id in plan:
+        written.append(_write(ctx, row))
+    return {"metafields": [metafield_view(ctx, mf) for mf in written], "userErrors": []}
+
+
+def _stale(n: int) -> dict[str, Any]:
+    return _set_error(["metafields", n], "The resource has been updated since it was loaded. Try again with an "
+                      "updated `compareDigest` value.", "STALE_OBJECT")
+
+
+def _check_identity(n: int, namespace: str, key: str) -> list[dict[str, Any]]:
+    errors = []
+    if len(namespace) < 3:
+        errors.append(_set_error(["metafields", n, "namespace"], "Namespace is too short (minimum is 3 characters)", "TOO_SHORT"))
+    elif len(namespace) > 255:
+        errors.append(_set_error(["metafields", n, "namespace"], "Namespace is too long (maximum is 255 characters)", "TOO_LONG"))
+    elif namespace in RESERVED_NAMESPACES:
+        errors.append(_set_error(["metafields", n, "namespace"], f"Namespace {namespace} is a reserved namespace", None))
+    if len(key) < 2:
+        errors.append(_set_error(["metafields", n, "key"], "Key is too short (minimum is 2 characters)", "TOO_SHORT"))
+    elif len(key) > 64:
+        errors.append(_set_error(["metafields", n, "key"], "Key is too long (maximum is 64 characters)", "TOO_LONG"))
+    return errors
+
+
+def _validate_against_definition(d: MetafieldDefinition, value: str) -> None:
+    """The definition's validations that this simulator knows (min/max,
+    length, regex, choices)."""
+    for rule in d.validations:
+        name, limit = rule.get("name"), rule.get("value")
+        if limit is None:
+            continue
+        if name == "max" and d.type in ("number_integer", "number_decimal"):
+            if Decimal(value) > Decimal(limit):
+                raise _Invalid(f"Value has a maximum of {limit}.")
+        elif name == "min" and d.type in ("number_integer", "number_decimal"):
+            if Decimal(value) < Decimal(limit):
+                raise _Invalid(f"Value has a minimum of {limit}.")
+        elif name == "max" and d.type in ("single_line_text_field", "multi_line_text_field"):
+            if len(value) > int(limit):
+                raise _Invalid(f"Value has a maximum length of {limit}.")
+        elif name == "min" and d.type in ("single_line_text_field", "multi_line_text_field"):
+            if len(value) < int(limit):
+                raise _Invalid(f"Value has a minimum length of {limit}.")
+        elif name == "regex":
+            if re.fullmatch(limit, value) is None:
+                raise _Invalid("Value is not the correct format.")
+        elif name == "choices":
+            try:
+                choices = json.loads(limit)
+            except ValueError:
+                continue
+            if value not in choices:
+                raise _Invalid(f"Value does not exist in provided choices: {json.dumps(choices, separators=(', ', ': '))}.")
+
+
+def _write(ctx: Any, row: dict[str, Any]) -> Metafield:
+    catalog = ctx.catalog
+    by_key = catalog.owner_metafields(row["owner_id"])
+    mf = by_key.get((row["namespace"], row["key"]))
+    if mf is None:
+        mf = Metafield(id=catalog.next_id(), owner_id=row["owner_id"], namespace=row["namespace"],
+                       key=row["key"], type=row["type"], value=row["value"], created_at=ctx.now,
+                       updated_at=ctx.now)
+        by_key[(mf.namespace, mf.key)] = mf
+        return mf
+    if (mf.type, mf.value) != (row["type"], row["value"]):
+        mf.type, mf.value, mf.updated_at = row["type"], row["value"], ctx.now
+        # A write replaces Shopify's seeded token with ours.
+        if getattr(mf, "compare_digest", None):
+            mf.compare_digest = None
+    return mf
+
+
+# -- metafieldsDelete ------------------------------------------------------------
+@mutation("metafieldsDelete")
+def metafields_delete(ctx: Any, info: Any, metafields: list[dict[str, Any]]) -> dict[str, Any]:
+    if not metafields:
+        return {"deletedMetafields": None,
+                "userErrors": [user_error(["metafields"], "At least one identifier must be specified.")]}
+    deleted: list[Optional[dict[str, Any]]] = []
+    for item in metafields:
+        owner_id, namespace, key = item["ownerId"], resolve_namespace(ctx, item["namespace"]), item["key"]
+        by_key = ctx.catalog.metafields.get(owner_id, {})
+        mf = by_key.pop((namespace, key), None)
+        deleted.append({"__typename": "MetafieldIdentifier", "ownerId": owner_id, "namespace": namespace,
+                        "key": key} if mf is not None else None)
+    return {"deletedMetafields": deleted, "userErrors": []}
+
+
+# -- definitions -----------------------------------------------------------------
+@query("metafieldDefinitions")
+def resolve_metafield_definitions(ctx: Any, info: Any, ownerType: str, **args: Any) -> dict[str, Any]:
+    rows = [d for d in ctx.catalog.metafield_definitions if d.owner_type == ownerType]
+    if args.get("namespace") is not None:
+        namespace = resolve_namespace(ctx, args["namespace"])
+        rows = [d for d in rows if d.namespace == namespace]
+    if args.get("key") is not None:
+        rows = [d for d in rows if d.key == args["key"]]
+    pinned = args.get("pinnedStatus")
+    if pinned == "PINNED":
+        rows = [d for d in rows if d.pinned_position is not None]
+    elif pinned == "UNPINNED":
+        rows = [d for d in rows if d.pinned_position is None]
+    if args.get("query"):
+        rows = [d for d in rows if _definition_matches(d, args["query"])]
+    sort_key = args.get("sortKey") or "ID"
+    if sort_key == "NAME":
+        rows.sort(key=lambda d: (d.name.lower(), d.id))
+    elif sort_key == "PINNED_POSITION":
+        rows.sort(key=lambda d: (-(d.pinned_position or 0), d.id))
+    else:
+        rows.sort(key=lambda d: d.id)
+    return paginate(rows, args, key=lambda d: d.id, node=lambda d: definition_view(ctx, d))
+
+
+def _definition_matches(d: MetafieldDefinition, text: str) -> bool:
+    """The `query` filter's field terms this simulator knows (namespace, key,
+    owner_type, type, id, with `-` negation and `*` prefix); free text
+    matches name, namespace or key; unknown fields are ignored as Shopify does."""
+    values = {"namespace": d.namespace, "key": d.key, "owner_type": d.owner_type, "type": d.type,
+              "id": str(d.id), "name": d.name}
+    for term in text.split():
+        negate = term.startswith("-")
+        term = term[1:] if negate else term
+        if ":" in term:
+            field, _, wanted = term.partition(":")
+            if field not in values:
+                continue
+            have = values[field].lower()
+            wanted = wanted.strip('"').lower()
+            hit = have.startswith(wanted[:-1]) if wanted.endswith("*") else have == wanted
+        else:
+            needle = term.lower()
+            hit = any(needle in values[f].lower() for f in ("name", "namespace", "key"))
+        if hit == negate:
+            return False
+    return True
+
+
+def _definition_error(field: list[str], message: str, code: str) -> dict[str, Any]:
+    return user_error(field, message, code)
+
+
+@mutation("metafieldDefinitionCreate")
+def metafield_definition_create(ctx: Any, info: Any, definition: dict[str, Any]) -> dict[str, Any]:
+    namespace = resolve_namespace(ctx, definition.get("namespace"))
+    key = definition["key"]
+    name = definition["name"]
+    owner_type = definition["ownerType"]
+    type_ = definition["type"]
+    errors: list[dict[str, Any]] = []
+    if len(namespace) < 3:
+        errors.append(_definition_error(["definition", "namespace"], "Namespace is too short (minimum is 3 characters)", "TOO_SHORT"))
+    elif len(namespace) > 255:
+        errors.append(_definition_error(["definition", "namespace"], "Namespace is too long (maximum is 255 characters)", "TOO_LONG"))
+    elif not _NAME_RE.match(namespace):
+        errors.append(_definition_error(["definition", "namespace"], "Namespace contains one or more invalid characters.", "INVALID_CHARACTER"))
+    if len(key) < 2:
+        errors.append(_definition_error(["definition", "key"], "Key is too short (minimum is 2 characters)", "TOO_SHORT"))
+    elif len(key) > 64:
+        errors.append(_definition_error(["definition", "key"], "Key is too long (maximum is 64 characters)", "TOO_LONG"))
+    elif not _NAME_RE.match(key):
+        errors.append(_definition_error(["definition", "key"], "Key contains one or more invalid characters.", "INVALID_CHARACTER"))
+    if not name.strip():
+        errors.append(_definition_error(["definition", "name"], "Name can't be blank", "BLANK"))
+    elif len(name) > 255:
+        errors.append(_definition_error(["definition", "name"], "Name is too long (maximum is 255 characters)", "TOO_LONG"))
+    if type_ not in VALID_TYPES:
+        errors.append(_definition_error(
+            ["definition", "type"],
+            f"Type name {type_} is not a valid type. Valid types are: {', '.join(VALID_TYPES)}.", "INCLUSION"))
+    if errors:
+        return {"createdDefinition": None, "userErrors": errors}
+    if find_definition(ctx, owner_type, namespace, key) is not None:
+        label = OWNER_TYPE_LABELS.get(owner_type, owner_type.title())
+        return {"createdDefinition": None, "userErrors": [_definition_error(
+            ["definition", "key"], f"Key is in use for {label} metafields on the '{namespace}' namespace.", "TAKEN")]}
+    same_owner = [d for d in ctx.catalog.metafield_definitions if d.owner_type == owner_type]
+    if len(same_owner) >= DEFINITIONS_PER_OWNER_TYPE:
+        return {"createdDefinition": None, "userErrors": [_definition_error(
+            ["definition"], f"Stores can only have {DEFINITIONS_PER_OWNER_TYPE} definitions for each store resource.",
+            "RESOURCE_TYPE_LIMIT_EXCEEDED")]}
+    validations = [{"name": v["name"], "value": v.get("value")} for v in definition.get("validations") or []]
+    pinned_position = None
+    if definition.get("pin"):
+        positions = [d.pinned_position for d in same_owner if d.pinned_position is not None]
+        pinned_position = max(positions, default=0) + 1
+    created = MetafieldDefinition(
+        id=ctx.catalog.next_id(), namespace=namespace, key=key, name=name, owner_type=owner_type, type=type_,
+        description=definition.get("description") or "", validations=validations,
+        access={k: v for k, v in (definition.get("access") or {}).items()},
+        capabilities={k: v for k, v in (definition.get("capabilities") or {}).items()},
+        pinned_position=pinned_position, created_at=ctx.now, updated_at=ctx.now,
+        app_client_id=ctx.token.client_id if namespace.startswith("app--") and ctx.token else None)
+    ctx.catalog.metafield_definitions.append(created)
+    # Existing unstructured metafields of that owner type, namespace and key
+    # take the definition's type when their value is valid for it.
+    for owner, by_key in ctx.catalog.metafields.items():
+        mf = by_key.get((namespace, key))
+        if mf is None or owner_type_of(owner) != owner_type or mf.type == type_:
+            continue
+        try:
+            validate_value(ctx, type_, mf.value)
+        except _Invalid:
+            continue
+        mf.type = type_
+    return {"createdDefinition": definition_view(ctx, created), "userErrors": []}
+
+
+def iter_metafields(ctx: Any) -> Iterable[Metafield]:
+    for by_key in ctx.catalog.metafields.values():
+        yield from by_key.values()
+
+
+__all__ = ["owner_metafield", "owner_metafields", "node", "metafield_view", "definition_view",
+           "resolve_namespace", "compare_digest", "validate_value", "VALID_TYPES", "gid"]
