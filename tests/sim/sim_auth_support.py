@@ -104,7 +104,8 @@ class Receiver:
         self.received: list[Received] = []
         self.server = make_server("127.0.0.1", 0, self._wsgi)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
 
     @Request.application
     def _wsgi(self, request: Request) -> Response:

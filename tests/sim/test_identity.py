@@ -224,7 +224,7 @@ SHOPIFYAPP_PYTHON = os.environ.get("SHOPIFYAPP_PYTHON", "/tmp/shopifyapp-venv/bi
                            "/tmp/shopifyapp-venv/bin/pip install shopifyapp (or set SHOPIFYAPP_PYTHON)")
 def test_shopifyapp_accepts_first_load_token_exchange_refresh_and_webhooks(sim):
     server = make_server("127.0.0.1", 0, sim.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         sim.clock.now = float(int(time.time()))  # shopifyapp checks exp against the real clock
