@@ -1,0 +1,254 @@
+"""Products and variants: lookup, search, and `productUpdate`."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from .. import search
+from ..catalog import Product, Variant, parse_gid
+from . import mutation, query
+from .common import connection, count, user_error
+from .media import create_media_inputs
+from .views import product_view, variant_view
+
+# -- search fields (the `query` argument's filters, 2026-10 schema docs) -----
+
+
+def _product_fields(catalog: Any) -> dict[str, search.Field]:
+    def variants(p: Product) -> list[Variant]:
+        return catalog.product_variants(p)
+    return {
+        "sku": search.Field(search.KEYWORD, lambda p: [v.sku for v in variants(p)]),
+        "barcode": search.Field(search.KEYWORD, lambda p: [v.barcode for v in variants(p)]),
+        "handle": search.Field(search.KEYWORD, lambda p: [p.handle]),
+        "title": search.Field(search.TEXT, lambda p: [p.title]),
+        "vendor": search.Field(search.KEYWORD, lambda p: [p.vendor]),
+        "product_type": search.Field(search.KEYWORD, lambda p: [p.product_type]),
+        "tag": search.Field(search.KEYWORD, lambda p: p.tags),
+        "status": search.Field(search.KEYWORD, lambda p: [p.status]),
+        "id": search.Field(search.NUMBER, lambda p: [p.id]),
+        "variant_id": search.Field(search.NUMBER, lambda p: p.variant_ids),
+        "variant_title": search.Field(search.TEXT, lambda p: [v.title for v in variants(p)]),
+    }
+
+
+def _variant_fields(catalog: Any) -> dict[str, search.Field]:
+    def product(v: Variant) -> Product:
+        return catalog.products[v.product_id]
+    return {
+        "sku": search.Field(search.KEYWORD, lambda v: [v.sku]),
+        "barcode": search.Field(search.KEYWORD, lambda v: [v.barcode]),
+        "title": search.Field(search.TEXT, lambda v: [v.title]),
+        "id": search.Field(search.NUMBER, lambda v: [v.id]),
+        "product_id": search.Field(search.NUMBER, lambda v: [v.product_id]),
+        "product_ids": search.Field(search.NUMBER, lambda v: [v.product_id]),
+        "vendor": search.Field(search.KEYWORD, lambda v: [product(v).vendor]),
+        "product_type": search.Field(search.KEYWORD, lambda v: [product(v).product_type]),
+        "tag": search.Field(search.KEYWORD, lambda v: product(v).tags),
+        "product_status": search.Field(search.KEYWORD, lambda v: [product(v).status]),
+    }
+
+
+PRODUCT_DEFAULT_FIELDS = ("title", "sku", "barcode", "vendor", "product_type", "tag", "handle")
+VARIANT_DEFAULT_FIELDS = ("sku", "barcode", "title", "vendor", "product_type", "tag")
+
+
+def _rewrite_tag_not(expr: Optional[search.Expr]) -> Optional[search.Expr]:
+    """`tag_not:x` is `NOT tag:x`."""
+    if expr is None:
+        return None
+    if isinstance(expr, search.Term):
+        if expr.field == "tag_not":
+            return search.Not(search.Term("tag", expr.value, expr.comparator, expr.prefix))
+        return expr
+    if isinstance(expr, search.Not):
+        return search.Not(_rewrite_tag_not(expr.expr))
+    return type(expr)(tuple(_rewrite_tag_not(e) for e in expr.items))
+
+
+def _index_lookup(index: dict[str, set[int]], term: search.Term) -> set[int]:
+    values = [v.strip() for v in term.value.split(",")] if "," in term.value else [term.value]
+    out: set[int] = set()
+    for value in values:
+        folded = value.casefold()
+        if term.prefix:
+            for key, ids in index.items():
+                if key.startswith(folded):
+                    out |= ids
+        else:
+            out |= index.get(folded, set())
+    return out
+
+
+def _variant_ids_for(catalog: Any, term: search.Term) -> Optional[set[int]]:
+    if term.comparator:
+        return None
+    if term.field == "sku":
+        return _index_lookup(catalog.sku_index, term)
+    if term.field == "barcode":
+        return _index_lookup(catalog.barcode_index, term)
+    return None
+
+
+def _product_candidates(catalog: Any, expr: Optional[search.Expr]) -> Optional[set[int]]:
+    def lookup(term: search.Term) -> Optional[set[int]]:
+        variant_ids = _variant_ids_for(catalog, term)
+        if variant_ids is not None:
+            return {catalog.variants[v].product_id for v in variant_ids if v in catalog.variants}
+        if term.field == "handle" and not term.comparator:
+            if term.prefix:
+                return None
+            return {catalog.handle_index[h.strip().casefold()] for h in term.value.split(",")
+                    if h.strip().casefold() in catalog.handle_index}
+        if term.field == "id" and not term.comparator and not term.prefix:
+            try:
+                return {int(term.value.rsplit("/", 1)[-1])}
+            except ValueError:
+                return None
+        return None
+    return search.candidates(expr, lookup)
+
+
+def _variant_candidates(catalog: Any, expr: Optional[search.Expr]) -> Optional[set[int]]:
+    def lookup(term: search.Term) -> Optional[set[int]]:
+        ids = _variant_ids_for(catalog, term)
+        if ids is not None:
+            return ids
+        if term.field == "product_id" and not term.comparator and not term.prefix:
+            try:
+                p = catalog.products.get(int(term.value.rsplit("/", 1)[-1]))
+            except ValueError:
+                return None
+            return set(p.variant_ids) if p else set()
+        return None
+    return search.candidates(expr, lookup)
+
+
+def search_products(catalog: Any, text: Optional[str]) -> list[Product]:
+    expr = _rewrite_tag_not(search.parse(text))
+    matcher = search.Matcher(_product_fields(catalog), PRODUCT_DEFAULT_FIELDS)
+    ids = _product_candidates(catalog, expr)
+    if ids is None:
+        pool: Iterable[Product] = catalog.products.values()
+    else:
+        pool = (catalog.products[i] for i in sorted(ids) if i in catalog.products)
+    return [p for p in pool if matcher.matches(expr, p)]
+
+
+def search_variants(catalog: Any, text: Optional[str]) -> list[Variant]:
+    expr = _rewrite_tag_not(search.parse(text))
+    matcher = search.Matcher(_variant_fields(catalog), VARIANT_DEFAULT_FIELDS)
+    ids = _variant_candidates(catalog, expr)
+    if ids is None:
+        pool: Iterable[Variant] = catalog.variants.values()
+    else:
+        pool = (catalog.variants[i] for i in sorted(ids) if i in catalog.variants)
+    return [v for v in pool if matcher.matches(expr, v)]
+
+
+PRODUCT_SORTS = {
+    "TITLE": lambda p: (p.title.casefold(), p.id), "CREATED_AT": lambda p: (p.created_at, p.id),
+    "UPDATED_AT": lambda p: (p.updated_at, p.id), "VENDOR": lambda p: (p.vendor.casefold(), p.id),
+    "PRODUCT_TYPE": lambda p: (p.product_type.casefold(), p.id),
+}
+VARIANT_SORTS = {
+    "SKU": lambda v: (v.sku.casefold(), v.id), "TITLE": lambda v: (v.title.casefold(), v.id),
+    "POSITION": lambda v: (v.product_id, v.position, v.id), "CREATED_AT": lambda v: (v.created_at, v.id),
+    "UPDATED_AT": lambda v: (v.updated_at, v.id),
+}
+
+
+def _ordered(items: list, sorts: dict, args: dict[str, Any]) -> tuple[list, bool]:
+    key = sorts.get(args.get("sortKey") or "ID")
+    if key is not None:
+        items = sorted(items, key=key)
+    if args.get("reverse"):
+        items = list(reversed(items))
+    return items, key is None and not args.get("reverse")
+
+
+@query("products")
+def resolve_products(ctx: Any, info: Any, **args: Any) -> dict[str, Any]:
+    items, by_id = _ordered(search_products(ctx.catalog, args.get("query")), PRODUCT_SORTS, args)
+    return connection(items, args, key=lambda p: p.id, node=lambda p: product_view(ctx, p), keys_sorted=by_id)
+
+
+@query("productVariants")
+def resolve_product_variants(ctx: Any, info: Any, **args: Any) -> dict[str, Any]:
+    items, by_id = _ordered(search_variants(ctx.catalog, args.get("query")), VARIANT_SORTS, args)
+    return connection(items, args, key=lambda v: v.id, node=lambda v: variant_view(ctx, v), keys_sorted=by_id)
+
+
+@query("productsCount")
+def resolve_products_count(ctx: Any, info: Any, query: Optional[str] = None, limit: Optional[int] = 10000,
+                           **_: Any) -> dict[str, Any]:
+    return count(len(search_products(ctx.catalog, query)), limit)
+
+
+@query("productVariantsCount")
+def resolve_product_variants_count(ctx: Any, info: Any, query: Optional[str] = None,
+                                   limit: Optional[int] = 10000, **_: Any) -> dict[str, Any]:
+    return count(len(search_variants(ctx.catalog, query)), limit)
+
+
+@query("product")
+def resolve_product(ctx: Any, info: Any, id: str) -> Any:
+    p = ctx.catalog.product_by_gid(id)
+    return product_view(ctx, p) if p else None
+
+
+@query("productVariant")
+def resolve_product_variant(ctx: Any, info: Any, id: str) -> Any:
+    v = ctx.catalog.variant_by_gid(id)
+    return variant_view(ctx, v) if v else None
+
+
+@query("productByIdentifier")
+def resolve_product_by_identifier(ctx: Any, info: Any, identifier: dict[str, Any]) -> Any:
+    catalog = ctx.catalog
+    if identifier.get("id"):
+        p = catalog.product_by_gid(identifier["id"])
+    elif identifier.get("handle"):
+        pid = catalog.handle_index.get(identifier["handle"].casefold())
+        p = catalog.products.get(pid) if pid else None
+    else:
+        p = None
+    return product_view(ctx, p) if p else None
+
+
+# -- productUpdate ---------------------------------------------------------
+PRODUCT_INPUT_FIELDS = {"title": "title", "vendor": "vendor", "productType": "product_type",
+                        "descriptionHtml": "description_html", "status": "status"}
+
+
+@mutation("productUpdate")
+def product_update(ctx: Any, info: Any, product: Optional[dict[str, Any]] = None,
+                   media: Optional[list[dict[str, Any]]] = None, input: Optional[dict[str, Any]] = None,
+                   identifier: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    catalog = ctx.catalog
+    fields = dict(product or input or {})
+    target_id = fields.get("id") or (identifier or {}).get("id")
+    target = catalog.product_by_gid(target_id) if target_id else None
+    if target is None and identifier and identifier.get("handle"):
+        pid = catalog.handle_index.get(identifier["handle"].casefold())
+        target = catalog.products.get(pid) if pid else None
+    if target is None:
+        return {"product": None, "userErrors": [user_error(["id"], "Product does not exist")]}
+    # Validate everything first: an invalid media item rejects the whole update.
+    created, errors = create_media_inputs(ctx, target, media or [], field="media", dry_run=True)
+    if errors:
+        return {"product": product_view(ctx, target), "userErrors": [
+            {k: v for k, v in e.items() if k != "code"} for e in errors]}
+    for key, attr in PRODUCT_INPUT_FIELDS.items():
+        if fields.get(key) is not None:
+            setattr(target, attr, fields[key])
+    if fields.get("tags") is not None:
+        tags = fields["tags"]
+        target.tags = [t.strip() for t in (tags.split(",") if isinstance(tags, str) else tags) if t.strip()]
+    if fields.get("handle"):
+        catalog.handle_index.pop(target.handle.casefold(), None)
+        target.handle = catalog.unique_handle(fields["handle"])
+        catalog.handle_index[target.handle.casefold()] = target.id
+    create_media_inputs(ctx, target, media or [], field="media", dry_run=False)
+    target.updated_at = ctx.now
+    return {"product": product_view(ctx, target), "userErrors": []}
+
