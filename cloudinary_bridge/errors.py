@@ -36,6 +36,16 @@ def field_path(loc: Sequence[Any]) -> str:
     return path
 
 
+# pydantic puts the failing member of a Union into `loc` ("str", "int",
+# "constrained-str", "function-after[...]"); they are not part of the path.
+_UNION_TAGS = {"str", "int", "float", "bool", "none", "list", "dict"}
+
+
+def _is_union_tag(part: Any) -> bool:
+    return isinstance(part, str) and (part in _UNION_TAGS or "[" in part or part.startswith(
+        ("constrained-", "function-", "lax-or-strict", "json-or-python", "nullable", "tagged-union", "model-")))
+
+
 def _message(error: Mapping[str, Any]) -> str:
     message = str(error.get("msg", "is invalid"))
     # "Value error, ..." is pydantic's prefix for our own validators' messages.
@@ -43,10 +53,15 @@ def _message(error: Mapping[str, Any]) -> str:
 
 
 def validation_problem(exc: ValidationError, *, prefix: Sequence[Any] = ()) -> Problem:
-    errors = []
+    errors: list[dict[str, str]] = []
+    seen: set[str] = set()
     for error in exc.errors(include_url=False, include_input=False):
-        loc = [p for p in error.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-"))]
-        errors.append({"field": field_path([*prefix, *loc]) or "body", "message": _message(error)})
+        loc = [p for p in error.get("loc", ()) if not _is_union_tag(p)]
+        path = field_path([*prefix, *loc]) or "body"
+        # A union reports each member's failure; one message per field is enough.
+        if path not in seen:
+            seen.add(path)
+            errors.append({"field": path, "message": _message(error)})
     limit = next((e for e in exc.errors(include_url=False) if e.get("type") == "too_long"
                   and e.get("ctx", {}).get("max_length") == MAX_ASSETS), None)
     detail = "The request body is not valid; see `errors`."

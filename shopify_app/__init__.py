@@ -28,7 +28,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", _sqlalchemy_url(app.config["DATABASE_URL"]))
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     # The bridge accepts up to 5 MB bodies (contract); anything larger is 413.
-    app.config.setdefault("MAX_CONTENT_LENGTH", 5 * 1024 * 1024)
+    # (Flask's defaults define the key as None, so setdefault would keep None.)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = 5 * 1024 * 1024
     app.secret_key = app.config["SECRET_KEY"]
     logging.getLogger("shopify_app").setLevel(app.config.get("LOG_LEVEL", "INFO"))
 
