@@ -23,6 +23,11 @@ DEFAULTS = {
     # Deliver webhooks from a background thread (off in unit tests that
     # call `deliver_pending` themselves).
     "SIM_WEBHOOK_THREAD": True,
+    # Shopify retries a failed webhook 8 times over about 4 hours; this
+    # factor shrinks that schedule for tests and the demo.
+    "SIM_WEBHOOK_RETRY_SCALE": 1.0,
+    # Shopify sends shop/redact 48 hours after an uninstall.
+    "SIM_SHOP_REDACT_DELAY": 48 * 3600,
 }
 
 
