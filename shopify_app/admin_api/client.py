@@ -263,10 +263,16 @@ def _raise_user_errors(data: Mapping[str, Any]) -> None:
     for root_field, payload in data.items():
         if not isinstance(payload, dict):
             continue
-        raw = (payload.get("userErrors") or []) + (payload.get("mediaUserErrors") or [])
-        if raw:
-            unique = list(dict.fromkeys(UserError.from_payload(e) for e in raw if isinstance(e, dict)))
-            raise UserErrors(root_field, unique, dict(data))
+        # Media mutations mirror each error in the deprecated `userErrors`
+        # without its code: take the coded one, once.
+        raw = (payload.get("mediaUserErrors") or []) + (payload.get("userErrors") or [])
+        unique: dict[tuple[Any, str], UserError] = {}
+        for entry in raw:
+            if isinstance(entry, dict):
+                error = UserError.from_payload(entry)
+                unique.setdefault((error.field, error.message), error)
+        if unique:
+            raise UserErrors(root_field, list(unique.values()), dict(data))
 
 
 def for_shop(shop: Any, *, config: Mapping[str, Any] | None = None,
