@@ -269,7 +269,14 @@ def coerce_variables(schema: GraphQLSchema, operation: OperationDefinitionNode,
             problems.append({"path": [], "explanation": "Expected value to not be null"})
         elif provided and value is not None:
             def on_error(path: list, _invalid: Any, error: GraphQLError) -> None:
-                problems.append({"path": list(path), "explanation": _explain(error.message, var_type)})
+                where = list(path)
+                # graphql-core reports a missing required field at its
+                # object; Shopify at the field itself.
+                missing = re.search(r"Field '(?:[^'.]+\.)?([^'.]+)' (?:of required type|is not defined)",
+                                    error.message)
+                if missing:
+                    where.append(missing.group(1))
+                problems.append({"path": where, "explanation": _explain(error.message, var_type)})
             coerce_input_value(value, var_type, on_error)
             if not problems:
                 problems.extend(_gid_problems(var_type, value, []))
