@@ -1,0 +1,232 @@
+"""Seed a fresh simulator shop with the store state a capture shows.
+
+Captures record Shopify's answers (setup calls, precondition reads, the
+recording proxy's hydrate reads of the live store). Every object in them with
+a Shopify gid — products, variants, files and media, metafields, metafield
+definitions — is recreated in the simulator's catalogue under the same id,
+so replayed documents that name those ids find them. Shopify's own
+`compareDigest` tokens are kept on seeded metafields.
+"""
+from __future__ import annotations
+
+import itertools
+import mimetypes
+import time
+from datetime import datetime
+from typing import Any, Iterable, Optional
+
+from ..catalog import (EXTERNAL_VIDEO, GENERIC_FILE, MEDIA_IMAGE, MODEL_3D, VIDEO, Catalog, File, Metafield,
+                       MetafieldDefinition, Product, Variant, parse_gid)
+
+FILE_KINDS = (MEDIA_IMAGE, VIDEO, EXTERNAL_VIDEO, MODEL_3D, GENERIC_FILE)
+OWNER_KINDS = ("Product", "ProductVariant", "Shop", "Collection", "Customer", "Order", "Location", "Market",
+               "Page", "Article", "Blog", "Company", MEDIA_IMAGE)
+LONG_AGO = 10 * 24 * 3600
+
+
+def epoch(value: Any, default: float) -> float:
+    if not isinstance(value, str):
+        return default
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return default
+
+
+class Seeder:
+    def __init__(self, catalog: Catalog, now: Optional[float] = None, shop_gid: Optional[str] = None) -> None:
+        self.catalog = catalog
+        self.now = time.time() if now is None else now
+        self.shop_gid = shop_gid
+        self.captured_shop_gids: set[str] = set()
+        self.max_id = 0
+        self.seeded: set[str] = set()
+        self.skipped: list[str] = []
+
+    # -- walking -----------------------------------------------------------
+    def seed(self, data: Any, *, exclude: Iterable[tuple[Any, ...]] = ()) -> None:
+        excluded = set(exclude)
+        self._walk(data, (), [], excluded)
+
+    def _walk(self, node: Any, path: tuple[Any, ...], owners: list[tuple[str, str]],
+              excluded: set[tuple[Any, ...]]) -> None:
+        if path in excluded:
+            return
+        if isinstance(node, list):
+            for n, item in enumerate(node):
+                self._walk(item, path + (n,), owners, excluded)
+            return
+        if not isinstance(node, dict):
+            return
+        parsed = parse_gid(node.get("id"))
+        here = owners
+        if parsed is not None and parsed[1].isdigit():
+            self._object(parsed[0], node, owners, path)
+            here = owners + [(parsed[0], node["id"])]
+        for key, value in node.items():
+            self._walk(value, path + (key,), here, excluded)
+
+    def finish(self) -> None:
+        """New ids continue above every seeded one, so objects created by a
+        replayed mutation sort after the store's existing objects, as at Shopify."""
+        current = self.catalog.next_id()
+        self.catalog._ids = itertools.count(max(current, self.max_id) + 1)
+
+    # -- objects -------------------------------------------------------------
+    def _object(self, kind: str, node: dict[str, Any], owners: list[tuple[str, str]], path: tuple[Any, ...]) -> None:
+        num = int(parse_gid(node["id"])[1])
+        if kind == "Shop":
+            self.captured_shop_gids.add(node["id"])
+            return
+        if kind in ("Product", "ProductVariant", "Metafield", "MetafieldDefinition") or kind in FILE_KINDS:
+            self.max_id = max(self.max_id, num)
+        if kind == "Product":
+            self._product(num, node)
+        elif kind == "ProductVariant":
+            self._variant(num, node, owners)
+        elif kind in FILE_KINDS:
+            self._file(kind, num, node, owners, path)
+        elif kind == "Metafield":
+            self._metafield(num, node, owners)
+        elif kind == "MetafieldDefinition":
+            self._definition(num, node)
+
+    def _first(self, gid_: str) -> bool:
+        if gid_ in self.seeded:
+            return False
+        self.seeded.add(gid_)
+        return True
+
+    def _product(self, num: int, node: dict[str, Any]) -> None:
+        catalog = self.catalog
+        product = catalog.products.get(num)
+        if product is None:
+            title = node.get("title") if isinstance(node.get("title"), str) else f"Product {num}"
+            product = Product(id=num, title=title, handle="", created_at=self.now - LONG_AGO,
+                              updated_at=self.now - LONG_AGO)
+            catalog.products[num] = product
+        self.seeded.add(f"Product/{num}")
+        for field, attr in (("title", "title"), ("vendor", "vendor"), ("productType", "product_type"),
+                            ("status", "status"), ("descriptionHtml", "description_html")):
+            if isinstance(node.get(field), str) and getattr(product, attr) in ("", None, f"Product {num}", "ACTIVE"):
+                setattr(product, attr, node[field])
+        if isinstance(node.get("tags"), list) and not product.tags:
+            product.tags = [t for t in node["tags"] if isinstance(t, str)]
+        if isinstance(node.get("handle"), str) and not product.handle:
+            product.handle = node["handle"]
+            catalog.handle_index[product.handle.lower()] = num
+        product.created_at = epoch(node.get("createdAt"), product.created_at)
+        product.updated_at = epoch(node.get("updatedAt"), product.updated_at)
+        if not product.handle:
+            from ..catalog import slugify
+            product.handle = catalog.unique_handle(slugify(product.title))
+            catalog.handle_index[product.handle.lower()] = num
+
+    def _variant(self, num: int, node: dict[str, Any], owners: list[tuple[str, str]]) -> None:
+        catalog = self.catalog
+        product_gid = (node.get("product") or {}).get("id") if isinstance(node.get("product"), dict) else None
+        if product_gid is None:
+            product_gid = next((g for k, g in reversed(owners) if k == "Product"), None)
+        parsed = parse_gid(product_gid) if product_gid else None
+        if parsed is None or not parsed[1].isdigit() or int(parsed[1]) not in catalog.products:
+            if num not in catalog.variants:
+                self.skipped.append(f"ProductVariant/{num} (no product)")
+            return
+        product = catalog.products[int(parsed[1])]
+        variant = catalog.variants.get(num)
+        if variant is None:
+            variant = Variant(id=num, product_id=product.id, position=len(product.variant_ids) + 1,
+                              created_at=self.now - LONG_AGO, updated_at=self.now - LONG_AGO)
+            catalog.variants[num] = variant
+            product.variant_ids.append(num)
+        for field in ("title", "sku", "barcode", "price"):
+            if isinstance(node.get(field), str) and getattr(variant, field) in ("", "Default Title", "0.00"):
+                setattr(variant, field, node[field])
+        catalog._index_variant(variant)
+        media = node.get("media")
+        if isinstance(media, dict):
+            for item in media.get("nodes") or [e.get("node") for e in media.get("edges") or [] if isinstance(e, dict)]:
+                parsed_media = parse_gid((item or {}).get("id"))
+                if parsed_media and parsed_media[1].isdigit():
+                    variant.media_id = int(parsed_media[1])
+
+    def _file(self, kind: str, num: int, node: dict[str, Any], owners: list[tuple[str, str]],
+              path: tuple[Any, ...]) -> None:
+        catalog = self.catalog
+        f = catalog.files.get(num)
+        image = node.get("image") if isinstance(node.get("image"), dict) else None
+        source = node.get("originalSource") if isinstance(node.get("originalSource"), dict) else {}
+        url = (image or {}).get("url") or node.get("url") or source.get("url")
+        url = url if isinstance(url, str) else None
+        if f is None:
+            filename = (url or f"file-{num}").split("?", 1)[0].rsplit("/", 1)[-1] or f"file-{num}"
+            mime = node.get("mimeType") if isinstance(node.get("mimeType"), str) else (
+                mimetypes.guess_type(filename)[0] or "application/octet-stream")
+            status = node.get("fileStatus") or node.get("status")
+            ready = status not in ("UPLOADED", "PROCESSING", "FAILED")
+            created = epoch(node.get("createdAt"), self.now - LONG_AGO)
+            f = File(id=num, kind=kind, original_source=url or "", filename=filename, mime_type=mime,
+                     alt=node.get("alt") if isinstance(node.get("alt"), str) else "",
+                     created_at=created, updated_at=epoch(node.get("updatedAt"), created),
+                     processing_started_at=(self.now - LONG_AGO) if ready else self.now,
+                     fail_code="UNKNOWN" if status == "FAILED" else None)
+            if image:
+                f.width, f.height = image.get("width"), image.get("height")
+            if ready and url:
+                f.ready_url = url
+            catalog.files[num] = f
+        # A media item listed under a product's `media` is in its gallery.
+        owner = next(((k, g) for k, g in reversed(owners) if k in ("Product", "ProductVariant")), None)
+        if owner and "media" in path:
+            parsed = parse_gid(owner[1])
+            if owner[0] == "Product" and int(parsed[1]) in catalog.products:
+                catalog.attach(f, catalog.products[int(parsed[1])])
+
+    def _metafield(self, num: int, node: dict[str, Any], owners: list[tuple[str, str]]) -> None:
+        if not all(isinstance(node.get(k), str) for k in ("namespace", "key", "type", "value")):
+            return
+        owner_gid = (node.get("owner") or {}).get("id") if isinstance(node.get("owner"), dict) else None
+        if owner_gid is None:
+            owner_gid = next((g for k, g in reversed(owners) if k in OWNER_KINDS), None)
+        if owner_gid is None:
+            return
+        if parse_gid(owner_gid)[0] == "Shop":
+            if self.shop_gid is None:
+                return
+            owner_gid = self.shop_gid
+        by_key = self.catalog.owner_metafields(owner_gid)
+        key = (node["namespace"], node["key"])
+        if key in by_key or not self._first(f"Metafield/{num}"):
+            return
+        created = epoch(node.get("createdAt"), self.now - LONG_AGO)
+        mf = Metafield(id=num, owner_id=owner_gid, namespace=node["namespace"], key=node["key"],
+                       type=node["type"], value=node["value"], created_at=created,
+                       updated_at=epoch(node.get("updatedAt"), created))
+        if isinstance(node.get("compareDigest"), str):
+            mf.compare_digest = node["compareDigest"]
+        by_key[key] = mf
+
+    def _definition(self, num: int, node: dict[str, Any]) -> None:
+        if not all(isinstance(node.get(k), str) for k in ("namespace", "key", "ownerType")):
+            return
+        if not self._first(f"MetafieldDefinition/{num}"):
+            return
+        if any(d.id == num for d in self.catalog.metafield_definitions):
+            return
+        type_ = node.get("type")
+        type_name = type_.get("name") if isinstance(type_, dict) else type_
+        if not isinstance(type_name, str):
+            type_name = "single_line_text_field"
+        caps = node.get("capabilities") if isinstance(node.get("capabilities"), dict) else {}
+        access = node.get("access") if isinstance(node.get("access"), dict) else {}
+        self.catalog.metafield_definitions.append(MetafieldDefinition(
+            id=num, namespace=node["namespace"], key=node["key"],
+            name=node.get("name") if isinstance(node.get("name"), str) else node["key"],
+            owner_type=node["ownerType"], type=type_name,
+            description=node.get("description") if isinstance(node.get("description"), str) else "",
+            validations=[{"name": v.get("name"), "value": v.get("value")}
+                         for v in node.get("validations") or [] if isinstance(v, dict)],
+            access={k: v for k, v in access.items() if isinstance(v, str)},
+            capabilities={k: {"enabled": bool(v.get("enabled"))} for k, v in caps.items() if isinstance(v, dict)},
+            pinned_position=node.get("pinnedPosition") if isinstance(node.get("pinnedPosition"), int) else None,
+            created_at=self.now - LONG_AGO, updated_at=self.now - LONG_AGO))
