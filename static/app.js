@@ -54,9 +54,6 @@ const fallback = {
       if (el.hasAttribute("disabled") || el.hasAttribute("loading")) event.stopImmediatePropagation();
     }, true);
     el.addEventListener("click", () => {
-      if (el.getAttribute("type") === "submit") {
-        el.closest("form")?.requestSubmit();
-      }
       const href = el.getAttribute("href");
       if (href) navigate(href);
       const close = el.dataset.dialogClose;
@@ -153,13 +150,20 @@ function setDisabled(button, disabled) {
   if (!polarisLoaded()) fallback.syncDisabled(button);
 }
 
-// In-app navigation without App Bridge keeps the embedded query (shop, host,
-// id_token) so the next page can authenticate its load.
+// A page load of the app must carry the embedded query (embedded, shop,
+// host, id_token), or the server sends it out of the iframe into the admin.
+// A stale id_token is fine: the server bounces it through App Bridge for a
+// fresh one.
 function navigate(href) {
   const url = new URL(href, location.href);
   if (url.origin === location.origin && !url.search) url.search = location.search;
   location.assign(url.toString());
 }
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("[data-app-href]");
+  if (link && !link.hasAttribute("disabled")) navigate(link.dataset.appHref);
+});
 
 // ---------------------------------------------------------------- API calls
 class ApiError extends Error {
@@ -332,7 +336,12 @@ function settingsPage() {
   tabs.forEach((tab) => tab.addEventListener("click", () => showTab(tab.dataset.tab)));
   showTab(location.hash === "#api-keys" ? "api-keys" : "connection");
 
+  let shownCode = null;
   function renderConnection(data) {
+    if (shownCode && data.code !== shownCode) {
+      announce(connectionStatus, "The previous code was used to connect. A new code is ready for the next environment.");
+    }
+    shownCode = data.code;
     field.set(codeField, data.code);
     setDisabled(copyButton, false);
     setDisabled(regenerateButton, false);
@@ -390,6 +399,7 @@ function settingsPage() {
     setBusy(regenerateButton, true);
     try {
       const data = await api("/app/api/connection/regenerate", { method: "POST" });
+      shownCode = data.code;
       field.set(codeField, data.code);
       announce(connectionStatus, "New code generated. The previous code no longer works.");
     } catch (error) {
@@ -454,8 +464,9 @@ function settingsPage() {
     }
   }
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  let creating = false;
+  async function createKey() {
+    if (creating) return;
     const label = field.get(labelField).trim();
     if (!label) {
       field.error(labelField, "Enter a label, for example “PIM import”.");
@@ -463,6 +474,7 @@ function settingsPage() {
       return;
     }
     field.error(labelField, "");
+    creating = true;
     setBusy(generateButton, true);
     try {
       const created = await api("/app/api/api-keys", { method: "POST", body: { label } });
@@ -482,8 +494,16 @@ function settingsPage() {
         showPageError(error);
       }
     } finally {
+      creating = false;
       setBusy(generateButton, false);
     }
+  }
+  // The button and Enter in the field both create; neither relies on
+  // s-button being a form control.
+  generateButton.addEventListener("click", createKey);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    createKey();
   });
   wireCopy($("#copy-key"), $("#new-key-value"), keyStatus, "API key");
   wireCopy($("#copy-secret"), $("#new-key-secret"), keyStatus, "Signing secret");

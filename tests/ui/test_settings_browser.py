@@ -1,0 +1,299 @@
+"""The Settings page in real headless Chromium, with cdn.shopify.com blocked
+(as for a merchant whose network or extension blocks it): the page must still
+read well, and Copy, Regenerate, Disconnect, Generate and Revoke must work."""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from shopify_app import credentials
+from shopify_app.extensions import db
+from shopify_app.models import Shop
+
+from .conftest import embedded_query
+
+CHROMIUM = "/usr/bin/chromium"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+SHOP = "acme.myshopify.com"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
+]
+
+
+@pytest.fixture
+def server(app):
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(5)
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1024, "height": 800})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    blocked = []
+
+    def block_cdn(route):
+        blocked.append(route.request.url)
+        route.abort()
+
+    context.route("https://cdn.shopify.com/**", block_cdn)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("console", lambda msg: problems.append(f"console: {msg.text}")
+            if msg.type == "error" and "Failed to load resource" not in msg.text else None)
+    page.server = server
+    page.blocked = blocked
+    yield page
+    context.close()
+    assert problems == []
+
+
+def open_settings(page, fragment=""):
+    response = page.goto(f"{page.server}/settings?{embedded_query(SHOP)}{fragment}")
+    assert response.status == 200
+    assert response.headers["content-security-policy"] == f"frame-ancestors https://{SHOP} https://admin.shopify.com;"
+    assert any("app-bridge.js" in url for url in page.blocked) and any("polaris.js" in url for url in page.blocked)
+    return response
+
+
+def current_code(app) -> str:
+    with app.app_context():
+        return credentials.current_code(db.session.scalar(db.select(Shop).where(Shop.domain == SHOP)))
+
+
+def redeem(app, code, cloud_name, label=None):
+    with app.app_context():
+        issued = credentials.redeem_code(code, cloud_name, label)
+        return None if issued is None else issued.token
+
+
+def authenticates(app, token) -> bool:
+    with app.app_context():
+        return credentials.authenticate(token) is not None
+
+
+def clipboard(page) -> str:
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_connection_tab(app, make_shop, page):
+    from playwright.sync_api import expect
+
+    make_shop(SHOP)
+    response = open_settings(page)
+    code_input = page.get_by_label("Connection code")
+    expect(code_input).to_have_value(re.compile(r"^alc_[A-Za-z0-9_-]{32}$"))
+    code = code_input.input_value()
+    assert code == current_code(app)
+    assert code not in response.text()  # the HTML carries no code; app.js fetched it
+    expect(page.get_by_text("No Cloudinary environment is connected yet")).to_be_visible()
+    expect(page.get_by_role("button", name="AssetLink App in Cloudinary")).to_have_attribute("aria-pressed", "true")
+
+    # Copy
+    page.get_by_role("button", name="Copy").click()
+    assert clipboard(page) == code
+    expect(page.get_by_role("status").first).to_have_text("Connection code copied to the clipboard.")
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+
+    # Regenerate: a new code, and the old one no longer connects.
+    page.get_by_role("button", name="Regenerate").click()
+    expect(code_input).not_to_have_value(code)
+    expect(code_input).to_have_value(re.compile(r"^alc_"))
+    regenerated = code_input.input_value()
+    assert redeem(app, code, "too-late") is None
+    assert regenerated == current_code(app)
+
+    # Cloudinary connects with the code; back on the page, the used code is
+    # replaced and the environment is listed.
+    production = redeem(app, regenerated, "acme-production", "Production")
+    assert production is not None
+    staging = redeem(app, current_code(app), "acme-staging", "Staging")
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    table = page.get_by_role("table")
+    expect(table.get_by_role("row")).to_have_count(3)
+    expect(code_input).not_to_have_value(regenerated)
+    assert code_input.input_value() == current_code(app)
+    production_row = table.get_by_role("row").filter(has_text="acme-production")
+    expect(production_row).to_contain_text("Production")
+    expect(production_row).to_contain_text("Never")
+    expect(page.get_by_text("No Cloudinary environment is connected yet")).to_be_hidden()
+
+    expect(page.get_by_role("status").first).to_contain_text("A new code is ready")
+    expect(page.get_by_role("button", name="Copy")).to_be_visible()  # "Copied" lasts 2 s
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "settings-connection.png"), full_page=True)
+
+    # Disconnect asks first; Cancel keeps the environment.
+    production_row.get_by_role("button", name="Disconnect acme-production").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Disconnect acme-production?")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert authenticates(app, production)
+
+    production_row.get_by_role("button", name="Disconnect acme-production").click()
+    dialog.get_by_role("button", name="Disconnect").click()
+    expect(table.get_by_role("row")).to_have_count(2)
+    expect(table).not_to_contain_text("acme-production")
+    assert not authenticates(app, production)
+    assert authenticates(app, staging)
+
+
+def test_api_keys_tab(app, make_shop, page):
+    from playwright.sync_api import expect
+
+    make_shop(SHOP)
+    open_settings(page)
+    tab = page.get_by_role("button", name="API Keys")
+    tab.click()
+    expect(tab).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_label("Connection code")).to_be_hidden()
+    expect(page.get_by_text("No API keys yet.")).to_be_visible()
+
+    # An empty label is refused before anything is created.
+    label = page.get_by_label("Label", exact=True)
+    page.get_by_role("button", name="Generate").click()
+    expect(page.get_by_text("Enter a label, for example “PIM import”.")).to_be_visible()
+    expect(label).to_have_attribute("aria-invalid", "true")
+
+    label.fill("MediaFlows")
+    label.press("Enter")  # Enter submits, as in a native form
+    key_input = page.get_by_label("API key", exact=True)
+    expect(key_input).to_have_value(re.compile(r"^alk_[A-Za-z0-9_-]{32}$"))
+    first_key = key_input.input_value()
+    expect(label).to_have_value("")
+
+    label.fill("PIM nightly import")
+    page.get_by_role("button", name="Generate").click()
+    expect(key_input).not_to_have_value(first_key)
+    key = key_input.input_value()
+    assert authenticates(app, key) and authenticates(app, first_key)
+    expect(page.get_by_label("Webhook signing secret")).to_have_value(re.compile(r"^als_"))
+
+    table = page.get_by_role("table")
+    expect(table.get_by_role("row")).to_have_count(3)
+    row = table.get_by_role("row").filter(has_text="PIM nightly import")
+    expect(row).to_contain_text(key[:8] + "…")
+    expect(row).to_contain_text("Never")
+    assert key not in table.inner_text()
+
+    page.get_by_role("button", name="Copy").first.click()
+    assert clipboard(page) == key
+    expect(page.get_by_role("status").filter(has_text="API key copied")).to_be_visible()
+
+    expect(page.get_by_role("button", name="Copy", exact=True)).to_have_count(2)  # "Copied" lasts 2 s
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "settings-api-keys.png"), full_page=True)
+
+    # Revoke asks, then the key stops working and leaves the list.
+    table.get_by_role("button", name="Revoke MediaFlows").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(first_key[:8])
+    dialog.get_by_role("button", name="Revoke key").click()
+    expect(table.get_by_role("row")).to_have_count(2)
+    expect(table).not_to_contain_text("MediaFlows")
+    assert not authenticates(app, first_key)
+    assert authenticates(app, key)
+
+    # "I've saved the key" drops it from the page; a reload never shows it again.
+    page.get_by_role("button", name="I've saved the key").click()
+    expect(key_input).to_be_hidden()
+    assert key not in page.content()
+    open_settings(page, "#api-keys")
+    expect(page.get_by_role("button", name="API Keys")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("table").get_by_role("row")).to_have_count(2)
+    expect(page.get_by_role("table")).to_contain_text("PIM nightly import")
+    assert key not in page.content()
+
+
+def test_keyboard_only_copy(app, make_shop, page):
+    from playwright.sync_api import expect
+
+    make_shop(SHOP)
+    open_settings(page)
+    expect(page.get_by_label("Connection code")).to_have_value(re.compile(r"^alc_"))
+    copy = page.get_by_role("button", name="Copy")
+    copy.focus()
+    page.keyboard.press("Enter")
+    assert clipboard(page) == current_code(app)
+
+
+def test_copy_falls_back_to_exec_command(app, make_shop, page):
+    """Without clipboard API access (an iframe without the permission), the
+    execCommand path still copies."""
+    from playwright.sync_api import expect
+
+    make_shop(SHOP)
+    open_settings(page)
+    expect(page.get_by_label("Connection code")).to_have_value(re.compile(r"^alc_"))
+    page.evaluate("""() => {
+        window.__copied = null;
+        navigator.clipboard.writeText = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
+        document.addEventListener('copy', (e) => { window.__copied = document.getSelection().toString(); });
+    }""")
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("window.__copied") == current_code(app)
+
+
+def test_expired_session_says_reload(app, make_shop, page):
+    from playwright.sync_api import expect
+
+    make_shop(SHOP)
+    open_settings(page)
+    expect(page.get_by_label("Connection code")).to_have_value(re.compile(r"^alc_"))
+    # The page's token no longer verifies (as after its minute is up); with
+    # no App Bridge to mint a new one, the merchant is told to reload.
+    app.config["SHOPIFY_API_SECRET"] = "rotated-secret-0123456789abcdef"
+    page.get_by_role("button", name="Regenerate").click()
+    alert = page.locator("#page-error")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("Session expired")
+    expect(alert).to_contain_text("Reload the page")
+
+
+def test_home_page(app, make_shop, page):
+    from playwright.sync_api import expect
+
+    make_shop(SHOP)
+    redeem(app, current_code(app), "acme-production")
+    response = page.goto(f"{page.server}/?{embedded_query(SHOP)}")
+    assert response.headers["content-security-policy"] == f"frame-ancestors https://{SHOP} https://admin.shopify.com;"
+    expect(page.get_by_role("heading", name="AssetLink", exact=True)).to_be_visible()
+    expect(page.locator("#home-status")).to_contain_text("connected to 1 Cloudinary product environment")
+    expect(page.get_by_role("list").filter(has_text="acme-production")).to_be_visible()
+    expect(page.get_by_role("navigation")).to_contain_text("Settings")
+
+    # In-app links keep the embedded query, so the next page authenticates.
+    page.get_by_role("button", name="Open settings").click()
+    expect(page.get_by_label("Connection code")).to_have_value(re.compile(r"^alc_"))
+    assert "embedded=1" in page.url and "/settings?" in page.url
+    page.get_by_role("navigation").get_by_role("link", name="Home").click()
+    expect(page.locator("#home-status")).to_contain_text("connected to 1")
