@@ -100,7 +100,7 @@ def sim_api() -> Sim:
 def shirt(title: str = "Red Shirt", *, skus: tuple[str, ...] = ("RS-1",), media: int = 0, **fields: Any) -> dict:
     return {"title": title, "vendor": fields.pop("vendor", "Acme"), "product_type": fields.pop("product_type", "Tops"),
             "tags": fields.pop("tags", ["summer"]),
-            "variants": [{"sku": s, "barcode": f"000{n}{s[-1]}"} for n, s in enumerate(skus)],
+            "variants": [{"sku": s, "barcode": f"BC-{s}"} for s in skus],
             "media": [{"src": f"https://img.example.com/{title.lower().replace(' ', '-')}-{i}.jpg",
                        "alt": f"{title} {i}"} for i in range(media)],
             **fields}
