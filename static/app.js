@@ -167,10 +167,11 @@ document.addEventListener("click", (event) => {
 
 // ---------------------------------------------------------------- API calls
 class ApiError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, heading = "Something went wrong") {
     super((problem && (problem.detail || problem.title)) || `The request failed (HTTP ${status}).`);
     this.status = status;
     this.problem = problem;
+    this.heading = heading;
   }
 }
 
@@ -185,7 +186,12 @@ async function api(path, { method = "GET", body } = {}) {
   const send = async () => {
     const headers = { Accept: "application/json", Authorization: `Bearer ${await sessionToken()}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    try {
+      return await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, { detail: "AssetLink couldn't be reached. Check your connection and try again." },
+        "Connection problem");
+    }
   };
   let response = await send();
   // A stale token: App Bridge can mint a fresh one, so retry once.
@@ -195,12 +201,10 @@ async function api(path, { method = "GET", body } = {}) {
   if (response.status === 204) return null;
   const payload = await response.json().catch(() => null);
   if (response.status === 401) {
-    const expired = response.headers.get("X-Shopify-Retry-Invalid-Session-Request");
-    throw new ApiError(401, {
-      detail: expired
-        ? "Your session expired. Reload the page to continue."
-        : (payload && payload.detail) || "Reload the page to continue.",
-    });
+    if (response.headers.get("X-Shopify-Retry-Invalid-Session-Request")) {
+      throw new ApiError(401, { detail: "Your session expired. Reload the page to continue." }, "Session expired");
+    }
+    throw new ApiError(401, { detail: (payload && payload.detail) || "Reload the page to continue." }, "Reload needed");
   }
   if (!response.ok) throw new ApiError(response.status, payload);
   return payload;
@@ -210,7 +214,7 @@ async function api(path, { method = "GET", body } = {}) {
 function showPageError(error) {
   const banner = $("#page-error");
   if (!banner) return;
-  const heading = error.status === 401 ? "Session expired" : "Something went wrong";
+  const heading = error.heading || "Something went wrong";
   banner.setAttribute("heading", heading);
   const fallbackHeading = banner.querySelector(":scope > .fallback-heading");
   if (fallbackHeading) fallbackHeading.textContent = heading;
@@ -227,6 +231,8 @@ function announce(region, message) {
   region.textContent = "";
   // A fresh text node, so screen readers announce a repeated message too.
   requestAnimationFrame(() => { region.textContent = message; });
+  // In the admin, also the toast merchants know from Shopify's own pages.
+  appBridge()?.toast?.show(message);
 }
 
 async function copyText(text) {
