@@ -1,0 +1,325 @@
+"""Files and product media in the simulator: asynchronous processing,
+fileCreate/fileUpdate/fileDelete rules, staged uploads, reordering and
+variant media."""
+from __future__ import annotations
+
+from .graphql_support import (DOMAIN, FILE_CREATE, FILE_UPDATE, GALLERY, PROCESSING_DELAY, create_ready_image,
+                              gallery_ids, product_gid, shirt, sim_api)  # noqa: F401
+
+FILE_STATUS = "query($id: ID!) { node(id: $id) { ... on File { fileStatus fileErrors { code message } } } }"
+
+
+def status_of(sim, file_id):
+    return sim.data(FILE_STATUS, {"id": file_id})["node"]
+
+
+def test_files_move_from_uploaded_through_processing_to_ready(sim_api):
+    sim_api.create_shop()
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://img.example.com/a.png", "alt": "A"}]})
+    created = body["fileCreate"]["files"][0]
+    assert created["fileStatus"] == "UPLOADED" and created["image"] is None
+    assert created["id"].startswith("gid://shopify/MediaImage/")
+    sim_api.clock.advance(PROCESSING_DELAY * 0.6)
+    assert status_of(sim_api, created["id"])["fileStatus"] == "PROCESSING"
+    sim_api.clock.advance(PROCESSING_DELAY * 0.5)
+    assert status_of(sim_api, created["id"]) == {"fileStatus": "READY", "fileErrors": []}
+    image = sim_api.data("query($id: ID!) { node(id: $id) { ... on MediaImage { image { url } } } }",
+                         {"id": created["id"]})["node"]["image"]
+    assert image["url"].startswith("https://cdn.shopify.com/s/files/1/") and "/files/a.png?v=" in image["url"]
+
+
+def test_injected_file_fault_makes_processing_fail(sim_api):
+    sim_api.create_shop()
+    r = sim_api.client.post(f"/_sim/shops/{DOMAIN}/faults",
+                            json={"kind": "file_failure", "match": "broken", "code": "IMAGE_DOWNLOAD_FAILURE"})
+    assert r.status_code == 201
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://img.example.com/broken.png"},
+                                                {"originalSource": "https://img.example.com/fine.png"}]})
+    broken, fine = (f["id"] for f in body["fileCreate"]["files"])
+    sim_api.finish_processing()
+    failed = status_of(sim_api, broken)
+    assert failed["fileStatus"] == "FAILED"
+    assert failed["fileErrors"][0]["code"] == "IMAGE_DOWNLOAD_FAILURE"
+    assert status_of(sim_api, fine)["fileStatus"] == "READY"
+    media = sim_api.data("query($id: ID!) { node(id: $id) { ... on Media { status mediaErrors { code } } } }",
+                         {"id": broken})["node"]
+    assert media == {"status": "FAILED", "mediaErrors": [{"code": "IMAGE_DOWNLOAD_FAILURE"}]}
+
+
+def test_file_create_validation(sim_api):
+    sim_api.create_shop()
+    cases = [
+        ({"originalSource": "https://img.example.com/a.png", "alt": "x" * 513},
+         ["files", "0", "alt"], "ALT_VALUE_LIMIT_EXCEEDED"),
+        ({"originalSource": "data:image/png;base64,iVBORw0KGgo="},
+         ["files", "0", "originalSource"], "INVALID_IMAGE_SOURCE_URL"),
+        ({"originalSource": "https://img.example.com/a.png", "filename": "a.jpg"},
+         ["files", "0", "filename"], "MISMATCHED_FILENAME_AND_ORIGINAL_SOURCE"),
+        ({"originalSource": "https://img.example.com/a.png", "filename": "a.png", "duplicateResolutionMode": "REPLACE"},
+         ["files", "0", "duplicateResolutionMode"], "INVALID_DUPLICATE_MODE_FOR_TYPE"),
+        ({"originalSource": "https://img.example.com/a.png", "contentType": "IMAGE",
+          "duplicateResolutionMode": "REPLACE"},
+         ["files", "0", "filename"], "MISSING_FILENAME_FOR_DUPLICATE_MODE_REPLACE"),
+    ]
+    for item, field, code in cases:
+        body = sim_api.data(FILE_CREATE, {"files": [item]})
+        assert body["fileCreate"]["files"] == []
+        assert [(e["field"], e["code"]) for e in body["fileCreate"]["userErrors"]] == [(field, code)], item
+    # One bad input creates nothing.
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://img.example.com/ok.png"},
+                                                {"originalSource": "https://img.example.com/b.png", "alt": "y" * 513}]})
+    assert body["fileCreate"]["userErrors"][0]["field"] == ["files", "1", "alt"]
+    assert sim_api.shop_state()["files"] == []
+    # 512 characters is the limit, not over it.
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://img.example.com/a.png", "alt": "x" * 512}]})
+    assert body["fileCreate"]["userErrors"] == []
+
+
+def test_videos_only_from_staged_uploads(sim_api):
+    sim_api.create_shop()
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://videos.example.com/clip.mp4",
+                                                "contentType": "VIDEO"}]})
+    assert body["fileCreate"]["files"] == []
+    assert body["fileCreate"]["userErrors"][0]["message"].startswith("Invalid video url=")
+    staged = sim_api.data("""mutation($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) {
+        stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }""",
+                          {"input": [{"resource": "VIDEO", "filename": "clip.mp4", "mimeType": "video/mp4"}]})
+    assert staged["stagedUploadsCreate"]["userErrors"] == [{"field": ["input", "0", "fileSize"],
+                                                            "message": "file size is required for video resources"}]
+    staged = sim_api.data("""mutation($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) {
+        stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }""",
+                          {"input": [{"resource": "VIDEO", "filename": "clip.mp4", "mimeType": "video/mp4",
+                                      "fileSize": "11", "httpMethod": "POST"}]})
+    target = staged["stagedUploadsCreate"]["stagedTargets"][0]
+    assert target["url"].startswith("http://sim.test/_sim/uploads/")
+    form = {p["name"]: p["value"] for p in target["parameters"]}
+    path = target["url"].replace("http://sim.test", "")
+    import io
+    upload = sim_api.client.post(path, data={**form, "file": (io.BytesIO(b"hello video"), "clip.mp4")},
+                                 content_type="multipart/form-data")
+    assert upload.status_code == 201
+    assert sim_api.client.get(target["resourceUrl"].replace("http://sim.test", "")).data == b"hello video"
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": target["resourceUrl"], "contentType": "VIDEO"}]})
+    assert body["fileCreate"]["userErrors"] == []
+    video = body["fileCreate"]["files"][0]["id"]
+    assert video.startswith("gid://shopify/Video/")
+    sim_api.clock.advance(PROCESSING_DELAY * 1.2)
+    assert status_of(sim_api, video)["fileStatus"] == "PROCESSING"  # videos take longer
+    sim_api.finish_processing()
+    assert status_of(sim_api, video)["fileStatus"] == "READY"
+    sources = sim_api.data("query($id: ID!) { node(id: $id) { ... on Video { filename sources { url } } } }",
+                           {"id": video})["node"]
+    assert sources["filename"] == "clip.mp4" and sources["sources"][0]["url"].startswith("https://cdn.shopify.com/")
+
+
+def test_a_staged_upload_that_never_received_bytes_fails_processing(sim_api):
+    sim_api.create_shop()
+    staged = sim_api.data("""mutation { stagedUploadsCreate(input: [{resource: IMAGE, filename: "x.png",
+        mimeType: "image/png"}]) { stagedTargets { resourceUrl } } }""")
+    url = staged["stagedUploadsCreate"]["stagedTargets"][0]["resourceUrl"]
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": url}]})
+    file_id = body["fileCreate"]["files"][0]["id"]
+    sim_api.finish_processing()
+    assert status_of(sim_api, file_id)["fileStatus"] == "FAILED"
+
+
+def test_duplicate_resolution_modes(sim_api):
+    sim_api.create_shop()
+    first = create_ready_image(sim_api, "https://img.example.com/dup.png", "one")
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://img.example.com/dup.png"}]})
+    second = body["fileCreate"]["files"][0]["id"]
+    names = {f["id"]: f["filename"] for f in sim_api.shop_state()["files"]}
+    assert names[first] == "dup.png" and names[second].startswith("dup_") and names[second].endswith(".png")
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://img.example.com/dup.png",
+                                                "duplicateResolutionMode": "RAISE_ERROR"}]})
+    assert body["fileCreate"]["userErrors"][0]["code"] == "FILENAME_ALREADY_EXISTS"
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://other.example.com/v2/dup.png",
+                                                "filename": "dup.png", "contentType": "IMAGE",
+                                                "duplicateResolutionMode": "REPLACE", "alt": "two"}]})
+    assert body["fileCreate"]["files"][0]["id"] == first
+    state = {f["id"]: f for f in sim_api.shop_state()["files"]}
+    assert state[first]["originalSource"] == "https://other.example.com/v2/dup.png" and state[first]["alt"] == "two"
+
+
+def test_file_update_rules(sim_api):
+    sim_api.create_shop()
+    ready = create_ready_image(sim_api, "https://img.example.com/r.png", "r")
+    fresh = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://img.example.com/f.png"}]})
+    fresh_id = fresh["fileCreate"]["files"][0]["id"]
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": ready, "alt": "ok"}, {"id": fresh_id, "alt": "no"}]})
+    assert body["fileUpdate"]["userErrors"] == [{"field": ["files"], "message": "Non-ready files cannot be updated.",
+                                                 "code": "NON_READY_STATE"}]
+    assert {f["id"]: f["alt"] for f in sim_api.shop_state()["files"]}[ready] == "r"  # whole batch refused
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": "gid://shopify/MediaImage/999999999996", "alt": "x"}]})
+    assert body["fileUpdate"]["userErrors"] == [{
+        "field": ["files"], "code": "FILE_DOES_NOT_EXIST",
+        "message": 'File id ["gid://shopify/MediaImage/999999999996"] does not exist.'}]
+    sim_api.finish_processing()
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": ready, "alt": "new alt"}, {"id": fresh_id, "alt": "z" * 513}]})
+    # Row errors are partial: the valid row applies.
+    assert [f["id"] for f in body["fileUpdate"]["files"]] == [ready]
+    assert body["fileUpdate"]["userErrors"] == [{"field": ["files", "1", "alt"], "code": "ALT_VALUE_LIMIT_EXCEEDED",
+                                                 "message": "The alt value exceeds the maximum limit of 512 characters."}]
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": ready, "filename": "renamed.jpg"}]})
+    assert body["fileUpdate"]["userErrors"][0]["code"] == "INVALID_FILENAME_EXTENSION"
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": ready, "filename": "renamed.png"}]})
+    assert body["fileUpdate"]["userErrors"] == []
+    assert {f["id"]: f["filename"] for f in sim_api.shop_state()["files"]}[ready] == "renamed.png"
+
+
+def test_file_update_original_source_keeps_id_and_position_and_reprocesses(sim_api):
+    sim_api.create_shop(products=[shirt(media=2)])
+    pid = product_gid(sim_api, "red-shirt")
+    first, second = gallery_ids(sim_api, pid)
+    old_url = sim_api.data("query($id: ID!) { node(id: $id) { ... on MediaImage { image { url } } } }",
+                           {"id": first})["node"]["image"]["url"]
+    sim_api.clock.advance(5)
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": first, "originalSource": "https://img.example.com/v2.jpg"}]})
+    updated = body["fileUpdate"]["files"][0]
+    assert updated["id"] == first and updated["fileStatus"] == "READY" and updated["image"] is None
+    assert updated["preview"]["image"]["url"] == old_url
+    assert gallery_ids(sim_api, pid) == [first, second]
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": first, "alt": "again"}]})
+    assert body["fileUpdate"]["userErrors"][0]["code"] == "NON_READY_STATE"
+    sim_api.finish_processing()
+    new_url = sim_api.data("query($id: ID!) { node(id: $id) { ... on MediaImage { image { url } } } }",
+                           {"id": first})["node"]["image"]["url"]
+    assert new_url != old_url
+
+
+def test_references_add_and_remove_update_galleries_and_variant_media(sim_api):
+    sim_api.create_shop(products=[shirt(media=1), shirt("Blue Shirt", skus=("BS-1",))])
+    red, blue = product_gid(sim_api, "red-shirt"), product_gid(sim_api, "blue-shirt")
+    image = create_ready_image(sim_api, "https://img.example.com/shared.png", "shared")
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": image, "referencesToAdd": [red, blue]}]})
+    assert body["fileUpdate"]["userErrors"] == []
+    assert gallery_ids(sim_api, red)[-1] == image and gallery_ids(sim_api, blue) == [image]
+    variant = sim_api.data(GALLERY, {"id": red})["product"]["variants"]["nodes"][0]["id"]
+    attach = sim_api.data("""mutation($p: ID!, $vm: [ProductVariantAppendMediaInput!]!) {
+        productVariantAppendMedia(productId: $p, variantMedia: $vm) { userErrors { field code } } }""",
+                          {"p": red, "vm": [{"variantId": variant, "mediaIds": [image]}]})
+    assert attach["productVariantAppendMedia"]["userErrors"] == []
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": image, "referencesToRemove": [red]}]})
+    assert body["fileUpdate"]["userErrors"] == []
+    assert image not in gallery_ids(sim_api, red)
+    assert gallery_ids(sim_api, blue) == [image]
+    assert sim_api.data(GALLERY, {"id": red})["product"]["variants"]["nodes"][0]["media"]["nodes"] == []
+    state = {f["id"]: f for f in sim_api.shop_state()["files"]}
+    assert state[image]["products"] == [blue]  # the file stays in the library
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": image, "referencesToAdd": ["gid://shopify/Product/1"]}]})
+    assert body["fileUpdate"]["userErrors"][0]["code"] == "REFERENCE_TARGET_DOES_NOT_EXIST"
+
+
+def test_references_need_write_products(sim_api):
+    sim_api.create_shop(products=[shirt()])
+    pid = product_gid(sim_api, "red-shirt")
+    image = create_ready_image(sim_api, "https://img.example.com/a.png")
+    token = sim_api.token(scopes=["read_files", "write_files", "read_products"])
+    body = sim_api.gql(FILE_UPDATE, {"files": [{"id": image, "referencesToAdd": [pid]}]}, token=token)
+    assert body["data"] == {"fileUpdate": None}
+    assert body["errors"][0]["message"] == "Access denied: Missing permission to manage products."
+    assert body["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
+    assert gallery_ids(sim_api, pid) == []
+
+
+def test_gallery_limit_of_250_via_references(sim_api):
+    sim_api.create_shop(products=[shirt(media=250)])
+    pid = product_gid(sim_api, "red-shirt")
+    image = create_ready_image(sim_api, "https://img.example.com/one-too-many.png")
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": image, "referencesToAdd": [pid]}]})
+    assert body["fileUpdate"]["userErrors"][0]["code"] == "PRODUCT_MEDIA_LIMIT_EXCEEDED"
+    assert len(gallery_ids(sim_api, pid)) == 250
+
+
+def test_file_delete_removes_from_galleries_and_refuses_non_ready_files(sim_api):
+    sim_api.create_shop(products=[shirt(media=2)])
+    pid = product_gid(sim_api, "red-shirt")
+    first, second = gallery_ids(sim_api, pid)
+    pending = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://img.example.com/p.png"}]})
+    pending_id = pending["fileCreate"]["files"][0]["id"]
+    mutation = "mutation($ids: [ID!]!) { fileDelete(fileIds: $ids) { deletedFileIds userErrors { field message code } } }"
+    body = sim_api.data(mutation, {"ids": [pending_id]})
+    assert body["fileDelete"]["userErrors"] == [{"field": ["fileIds"], "code": "NON_READY_STATE",
+                                                 "message": f"File with id {pending_id} is not in the READY state."}]
+    body = sim_api.data(mutation, {"ids": [first, "gid://shopify/MediaImage/5"]})
+    assert body["fileDelete"]["userErrors"][0]["code"] == "FILE_DOES_NOT_EXIST"
+    body = sim_api.data(mutation, {"ids": [first]})
+    assert body["fileDelete"] == {"deletedFileIds": [first], "userErrors": []}
+    assert gallery_ids(sim_api, pid) == [second]
+
+
+REORDER = """mutation($id: ID!, $moves: [MoveInput!]!) {
+  productReorderMedia(id: $id, moves: $moves) { job { id done } mediaUserErrors { field message code } } }"""
+
+
+def test_reorder_applies_moves_in_order_when_the_job_completes(sim_api):
+    """Shopify's captured example: gallery [F, D, S, B] with moves S→0, D→3,
+    S→2, S→2 ends as [F, B, S, D] (each position is zero-based and read
+    after the previous moves)."""
+    sim_api.create_shop(products=[shirt(media=4)])
+    pid = product_gid(sim_api, "red-shirt")
+    f, d, s, b = gallery_ids(sim_api, pid)
+    moves = [{"id": s, "newPosition": "0"}, {"id": d, "newPosition": "3"},
+             {"id": s, "newPosition": "2"}, {"id": s, "newPosition": "2"}]
+    body = sim_api.data(REORDER, {"id": pid, "moves": moves})
+    job = body["productReorderMedia"]["job"]
+    assert job["done"] is False and job["id"].startswith("gid://shopify/Job/")
+    assert gallery_ids(sim_api, pid) == [f, d, s, b]  # not yet
+    assert sim_api.data("query($id: ID!) { job(id: $id) { done } }", {"id": job["id"]})["job"]["done"] is False
+    sim_api.finish_processing()
+    assert sim_api.data("query($id: ID!) { job(id: $id) { done } }", {"id": job["id"]})["job"]["done"] is True
+    assert gallery_ids(sim_api, pid) == [f, b, s, d]
+    assert [m["id"] for m in sim_api.shop_state()["products"][0]["media"]] == [f, b, s, d]
+
+
+def test_reorder_positions_past_the_end_and_unknown_ids(sim_api):
+    sim_api.create_shop(products=[shirt(media=3)])
+    pid = product_gid(sim_api, "red-shirt")
+    a, b, c = gallery_ids(sim_api, pid)
+    body = sim_api.data(REORDER, {"id": pid, "moves": [{"id": a, "newPosition": "99"},
+                                                       {"id": "gid://shopify/MediaImage/1", "newPosition": "0"}]})
+    assert body["productReorderMedia"]["mediaUserErrors"] == []
+    sim_api.finish_processing()
+    assert gallery_ids(sim_api, pid) == [b, c, a]
+    body = sim_api.data(REORDER, {"id": "gid://shopify/Product/1", "moves": []})
+    assert body["productReorderMedia"] == {"job": None, "mediaUserErrors": [
+        {"field": ["id"], "message": "Product does not exist", "code": "PRODUCT_DOES_NOT_EXIST"}]}
+
+
+def test_variant_media_append_and_detach_rules(sim_api):
+    sim_api.create_shop(products=[shirt(skus=("A", "B"), media=2)])
+    pid = product_gid(sim_api, "red-shirt")
+    m1, m2 = gallery_ids(sim_api, pid)
+    v1, v2 = (v["id"] for v in sim_api.data(GALLERY, {"id": pid})["product"]["variants"]["nodes"])
+    append = """mutation($p: ID!, $vm: [ProductVariantAppendMediaInput!]!) {
+      productVariantAppendMedia(productId: $p, variantMedia: $vm) { productVariants { id }
+        userErrors { field message code } } }"""
+    detach = append.replace("productVariantAppendMedia", "productVariantDetachMedia").replace(
+        "ProductVariantAppendMediaInput", "ProductVariantDetachMediaInput")
+    body = sim_api.data(append, {"p": pid, "vm": [{"variantId": v1, "mediaIds": [m1, m2]}]})
+    assert body["productVariantAppendMedia"]["userErrors"][0]["code"] == "TOO_MANY_MEDIA_PER_INPUT_PAIR"
+    body = sim_api.data(append, {"p": pid, "vm": [{"variantId": v1, "mediaIds": [m1]},
+                                                  {"variantId": v1, "mediaIds": [m2]}]})
+    assert body["productVariantAppendMedia"]["userErrors"][0]["code"] == "PRODUCT_VARIANT_SPECIFIED_MULTIPLE_TIMES"
+    body = sim_api.data(append, {"p": pid, "vm": [{"variantId": v1, "mediaIds": [m1]},
+                                                  {"variantId": v2, "mediaIds": [m2]}]})
+    assert body["productVariantAppendMedia"]["userErrors"] == []
+    body = sim_api.data(append, {"p": pid, "vm": [{"variantId": v1, "mediaIds": [m2]}]})
+    assert body["productVariantAppendMedia"]["userErrors"][0]["code"] == "PRODUCT_VARIANT_ALREADY_HAS_MEDIA"
+    body = sim_api.data(detach, {"p": pid, "vm": [{"variantId": v1, "mediaIds": [m2]}]})
+    assert body["productVariantDetachMedia"]["userErrors"][0]["code"] == "MEDIA_IS_NOT_ATTACHED_TO_VARIANT"
+    body = sim_api.data(detach, {"p": pid, "vm": [{"variantId": v1, "mediaIds": [m1]}]})
+    assert body["productVariantDetachMedia"]["userErrors"] == []
+    variants = {v["id"]: v["media"] for v in sim_api.shop_state()["products"][0]["variants"]}
+    assert variants == {v1: None, v2: m2}
+
+
+def test_files_query_filters_and_pages(sim_api):
+    sim_api.create_shop()
+    ids = [create_ready_image(sim_api, f"https://img.example.com/f{i}.png", f"alt {i}") for i in range(3)]
+    sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://docs.example.com/manual.pdf"}]})
+    query = "query($q: String) { files(first: 10, query: $q) { nodes { id ... on GenericFile { mimeType } } } }"
+    assert [n["id"] for n in sim_api.data(query, {"q": "media_type:IMAGE"})["files"]["nodes"]] == ids
+    assert [n["id"] for n in sim_api.data(query, {"q": "filename:f1.png"})["files"]["nodes"]] == [ids[1]]
+    pending = sim_api.data(query, {"q": "status:UPLOADED"})["files"]["nodes"]
+    assert pending[0]["mimeType"] == "application/pdf" and len(pending) == 1
