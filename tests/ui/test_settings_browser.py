@@ -297,3 +297,32 @@ def test_home_page(app, make_shop, page):
     assert "embedded=1" in page.url and "/settings?" in page.url
     page.get_by_role("navigation").get_by_role("link", name="Home").click()
     expect(page.locator("#home-status")).to_contain_text("connected to 1")
+
+
+def test_with_app_bridge_each_call_gets_a_fresh_token_and_a_stale_one_is_retried(app, make_shop, page):
+    """In the admin, App Bridge's `shopify.idToken()` mints the tokens. The
+    real script can't load here, so the test plays App Bridge's part: its
+    first token is already expired, and the page must retry with a new one."""
+    from playwright.sync_api import expect
+
+    from conftest import make_session_token
+
+    make_shop(SHOP)
+    minted = []
+
+    def mint() -> str:
+        minted.append(make_session_token(SHOP, exp_in=-60) if not minted else make_session_token(SHOP))
+        return minted[-1]
+
+    page.expose_function("assetlinkTestIdToken", mint)
+    page.add_init_script("""window.shopify = {
+        idToken: () => window.assetlinkTestIdToken(),
+        toast: { show: (message) => { (window.toasts = window.toasts || []).push(message); } },
+    };""")
+    open_settings(page)
+    expect(page.get_by_label("Connection code")).to_have_value(re.compile(r"^alc_"))
+    expect(page.locator("#page-error")).to_be_hidden()
+    assert len(minted) >= 3  # connection (stale, then retried) and API keys
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert "Connection code copied to the clipboard." in page.evaluate("window.toasts")
