@@ -42,6 +42,7 @@ class Seeder:
         self.max_id = 0
         self.seeded: set[str] = set()
         self.skipped: list[str] = []
+        self.deleted: set[str] = set()
 
     # -- walking -----------------------------------------------------------
     def seed(self, data: Any, *, exclude: Iterable[tuple[Any, ...]] = ()) -> None:
@@ -58,6 +59,8 @@ class Seeder:
             return
         if not isinstance(node, dict):
             return
+        if not (path and isinstance(path[0], str) and path[0].startswith("cleanup")):
+            self._note_deletions(node)
         parsed = parse_gid(node.get("id"))
         here = owners
         if parsed is not None and parsed[1].isdigit():
@@ -66,9 +69,36 @@ class Seeder:
         for key, value in node.items():
             self._walk(value, path + (key,), here, excluded)
 
+    def _note_deletions(self, node: dict[str, Any]) -> None:
+        """Deletions the capture shows before the replayed requests (cleanup
+        sections aside): the deleted objects must not exist in the replay."""
+        for key in ("deletedProductId", "deletedId", "deletedDefinitionId"):
+            if isinstance(node.get(key), str):
+                self.deleted.add(node[key])
+        for key in ("deletedFileIds", "deletedMediaIds"):
+            if isinstance(node.get(key), list):
+                self.deleted.update(v for v in node[key] if isinstance(v, str))
+
     def finish(self) -> None:
-        """New ids continue above every seeded one, so objects created by a
-        replayed mutation sort after the store's existing objects, as at Shopify."""
+        """Apply the deletions seen, and continue new ids above every seeded
+        one, so objects created by a replayed mutation sort after the store's
+        existing objects, as at Shopify."""
+        catalog = self.catalog
+        for gid_ in self.deleted:
+            parsed = parse_gid(gid_)
+            if parsed is None or not parsed[1].isdigit():
+                continue
+            kind, num = parsed[0], int(parsed[1])
+            if kind == "Product" and num in catalog.products:
+                product = catalog.products.pop(num)
+                catalog.handle_index.pop(product.handle.lower(), None)
+                for vid in product.variant_ids:
+                    catalog.variants.pop(vid, None)
+                catalog.metafields.pop(gid_, None)
+            elif kind in FILE_KINDS and num in catalog.files:
+                catalog.delete_file(catalog.files[num])
+            elif kind == "MetafieldDefinition":
+                catalog.metafield_definitions[:] = [d for d in catalog.metafield_definitions if d.id != num]
         current = self.catalog.next_id()
         self.catalog._ids = itertools.count(max(current, self.max_id) + 1)
 

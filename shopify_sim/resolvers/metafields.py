@@ -9,6 +9,7 @@ recorded Shopify responses (messages and codes verbatim).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -83,9 +84,33 @@ _REFERENCE_TYPES = (
     "order_reference", "list.order_reference")
 VALID_TYPES: tuple[str, ...] = (_SCALAR_TYPES + tuple(f"list.{t}" for t in _LISTABLE) + _TAIL_TYPES
                                 + _REFERENCE_TYPES)
+# metafieldsSet also takes these list types without a definition (captured
+# on 2025-01), though definitions cannot declare them.
+SET_TYPES: frozenset[str] = frozenset(VALID_TYPES + ("list.boolean", "list.multi_line_text_field"))
+MEASUREMENT_TYPES = frozenset((
+    "antenna_gain", "area", "battery_charge_capacity", "battery_energy_capacity", "capacitance", "concentration",
+    "data_storage_capacity", "data_transfer_rate", "dimension", "display_density", "distance", "duration",
+    "electric_current", "electrical_resistance", "energy", "frequency", "illuminance", "inductance",
+    "luminous_flux", "mass_flow_rate", "power", "pressure", "resolution", "rotational_speed", "sound_level",
+    "speed", "temperature", "thermal_power", "voltage", "volume", "volumetric_flow_rate", "weight"))
+# Units Shopify names for the measurements products use most, with the short
+# forms it also accepts.
+_UNITS = {
+    "dimension": {"MILLIMETERS": ("mm",), "CENTIMETERS": ("cm",), "METERS": ("m",), "KILOMETERS": ("km",),
+                  "INCHES": ("in",), "FEET": ("ft",), "YARDS": ("yd",)},
+    "weight": {"GRAMS": ("g",), "KILOGRAMS": ("kg",), "OUNCES": ("oz",), "POUNDS": ("lb",)},
+    "volume": {"MILLILITERS": ("ml",), "CENTILITERS": ("cl",), "LITERS": ("l",), "CUBIC_METERS": ("m3",),
+               "FLUID_OUNCES": ("us_fl_oz",), "PINTS": ("us_pt",), "QUARTS": ("us_qt",), "GALLONS": ("us_gal",),
+               "IMPERIAL_FLUID_OUNCES": ("imp_fl_oz",), "IMPERIAL_PINTS": ("imp_pt",),
+               "IMPERIAL_QUARTS": ("imp_qt",), "IMPERIAL_GALLONS": ("imp_gal",)},
+}
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
-_INT_RE = re.compile(r"^[+-]?\d+$")
+_INT_RE = re.compile(r"^-?\d+$")
+# Shopify stores "5.0" as the integer 5 but rejects "+5" (captured).
+_INTEGRAL_RE = re.compile(r"^-?\d+(\.0+)?$")
+_TRUE = ("true", "t", "1")
+_FALSE = ("false", "f", "0")
 _COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -165,7 +190,8 @@ def json_value(type_: str, value: str) -> Any:
         if type_ == "number_decimal":
             return value
         if type_ == "boolean":
-            return value == "true"
+            # Shopify answers true, but the string "false" (captured).
+            return True if value == "true" else "false"
         if type_ == "json" or type_.startswith("list.") or type_ in (
                 "money", "rating", "dimension", "weight", "volume", "link"):
             return json.loads(value)
@@ -439,9 +465,9 @@ def _validate_scalar(ctx: Any, type_: str, value: str) -> None:
         if not value.strip():
             raise _Invalid("Value can't be blank.")
     elif type_ == "number_integer":
-        if not _INT_RE.match(value.strip()):
+        if not _INTEGRAL_RE.match(value.strip()):
             raise _Invalid("Value must be an integer.")
-        if abs(int(value)) > 10**18:
+        if abs(Decimal(value)) > 10**18:
             raise _Invalid("Value must be within +/-1000000000000000000.")
     elif type_ == "number_decimal":
         try:
@@ -453,9 +479,11 @@ def _validate_scalar(ctx: Any, type_: str, value: str) -> None:
         if abs(number) > Decimal("9999999999999"):
             raise _Invalid("Value can't exceed 9999999999999.")
     elif type_ == "boolean":
-        if value not in ("true", "false"):
+        if value.strip().lower() not in _TRUE + _FALSE:
             raise _Invalid("Value must be true or false.")
     elif type_ == "json":
+        if not value.strip():
+            raise _Invalid("Value can't be blank.")
         try:
             json.loads(value)
         except ValueError as exc:
@@ -490,16 +518,10 @@ def _validate_scalar(ctx: Any, type_: str, value: str) -> None:
         parsed = parse_gid(value)
         if parsed is None or parsed[0] not in REFERENCE_KINDS[type_] or _node(ctx, value) is None:
             raise _Invalid(f"Value references non-existent resource {value}.")
-    elif type_ in ("dimension", "weight", "volume"):
-        try:
-            measure = json.loads(value)
-        except ValueError:
-            measure = None
-        number = measure.get("value") if isinstance(measure, dict) else None
-        if not isinstance(number, (int, float)) or isinstance(number, bool) or number < 0:
-            raise _Invalid("Value must be a non-negative number.")
-        if not isinstance(measure.get("unit"), str) or measure["unit"] not in _UNITS[type_]:
-            raise _Invalid("Value must be a supported unit.")
+    elif type_ in MEASUREMENT_TYPES:
+        _measurement(type_, value)
+    elif type_ == "money":
+        _money(ctx, value)
     elif type_ == "rating":
         try:
             rating = json.loads(value)
@@ -512,15 +534,115 @@ def _validate_scalar(ctx: Any, type_: str, value: str) -> None:
             raise _Invalid(f"Value has a minimum of {rating['scale_min']}.")
 
 
-_UNITS = {
-    "dimension": ("in", "ft", "yd", "mm", "cm", "m", "km", "INCHES", "FEET", "YARDS", "MILLIMETERS",
-                  "CENTIMETERS", "METERS", "KILOMETERS"),
-    "weight": ("oz", "lb", "g", "kg", "OUNCES", "POUNDS", "GRAMS", "KILOGRAMS"),
-    "volume": ("ml", "cl", "l", "m3", "us_fl_oz", "us_pt", "us_qt", "us_gal", "imp_fl_oz", "imp_pt", "imp_qt",
-               "imp_gal", "MILLILITERS", "CENTILITERS", "LITERS", "CUBIC_METERS", "FLUID_OUNCES", "PINTS",
-               "QUARTS", "GALLONS", "IMPERIAL_FLUID_OUNCES", "IMPERIAL_PINTS", "IMPERIAL_QUARTS",
-               "IMPERIAL_GALLONS"),
-}
+def _measurement(type_: str, value: str) -> None:
+    try:
+        measure = json.loads(value)
+    except ValueError:
+        measure = None
+    if not isinstance(measure, dict):
+        raise _Invalid("Value must be a stringified JSON object with value and unit fields.")
+    number = measure.get("value")
+    try:
+        amount = Decimal(str(number)) if not isinstance(number, bool) and number is not None else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or (type_ in _UNITS and amount < 0):
+        raise _Invalid("Value must be a non-negative number." if type_ in _UNITS else "Value must be a number.")
+    if _unit(type_, measure.get("unit")) is None:
+        raise _Invalid("Value must be a supported unit.")
+
+
+def _unit(type_: str, unit: Any) -> Optional[str]:
+    if not isinstance(unit, str) or not re.fullmatch(r"[A-Za-z0-9_]+", unit):
+        return None
+    table = _UNITS.get(type_)
+    if table is None:
+        return unit.upper()
+    for name, aliases in table.items():
+        if unit.upper() == name or unit in aliases:
+            return name
+    return None
+
+
+# Currencies (ISO 4217) the simulator recognises in money values.
+CURRENCIES = frozenset("""AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
+    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD
+    GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KRW KWD KYD KZT LAK LBP
+    LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN
+    PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLL SOS SRD SSP STN SYP SZL THB TJS TMT
+    TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW""".split())
+
+
+def _money(ctx: Any, value: str) -> None:
+    try:
+        money = json.loads(value)
+    except ValueError:
+        money = None
+    if not isinstance(money, dict) or "amount" not in money or "currency_code" not in money:
+        raise _Invalid("Value must be a stringified JSON object with amount (numeric) and currency_code "
+                       "(string matching the shop's currency) fields.")
+    currency = money.get("currency_code")
+    if not isinstance(currency, str) or not currency.strip():
+        raise _Invalid("Value must have a currency code.")
+    try:
+        amount = Decimal(str(money.get("amount")))
+    except InvalidOperation:
+        raise _Invalid("Value must have a numeric amount.") from None
+    if not amount.is_finite():
+        raise _Invalid("Value must have a numeric amount.")
+    if abs(amount) > 10**18:
+        raise _Invalid("Value must be within +/-1000000000000000000.")
+    if currency not in CURRENCIES:
+        raise _Invalid(f"Value contains an invalid currency, {currency}.")
+
+
+def normalize_value(type_: str, value: str) -> str:
+    """The value as Shopify stores it once valid (captured: booleans
+    "t"/"1"/" TRUE " → "true", "5.0" → "5" for integers, decimals cut to 9
+    places, measurement values as floats with upper-case units, date-times
+    with an explicit offset, rating keys reordered)."""
+    if type_.startswith("list."):
+        base = type_[5:]
+        items = json.loads(value)
+        out = []
+        for item in items:
+            text = item if isinstance(item, str) else json.dumps(item)
+            if base in MEASUREMENT_TYPES or base == "rating":
+                out.append(json.loads(normalize_value(base, text)))
+            elif base in ("number_decimal",):
+                out.append(normalize_value(base, str(item)))
+            elif base == "boolean":
+                out.append(normalize_value(base, text) == "true")
+            elif base == "number_integer":
+                out.append(int(normalize_value(base, text)))
+            elif base == "date_time":
+                out.append(normalize_value(base, text))
+            else:
+                out.append(item)
+        return json.dumps(out, separators=(",", ":"), ensure_ascii=False)
+    if type_ == "boolean":
+        return "true" if value.strip().lower() in _TRUE else "false"
+    if type_ == "number_integer":
+        return str(int(Decimal(value.strip())))
+    if type_ == "number_decimal":
+        number = Decimal(value.strip())
+        if number.as_tuple().exponent < -9:
+            number = number.quantize(Decimal("1e-9"), rounding="ROUND_DOWN")
+        return str(number)
+    if type_ == "date_time":
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        return parsed.isoformat()
+    if type_ in MEASUREMENT_TYPES:
+        measure = json.loads(value)
+        return json.dumps({"value": float(Decimal(str(measure["value"]))), "unit": _unit(type_, measure["unit"])},
+                          separators=(",", ":"))
+    if type_ == "rating":
+        rating = json.loads(value)
+        return json.dumps({"scale_min": rating["scale_min"], "scale_max": rating["scale_max"],
+                           "value": rating["value"]}, separators=(",", ":"))
+    return value
 
 
 def _parses(fn: Callable[[], Any]) -> bool:
@@ -583,7 +705,7 @@ def metafields_set(ctx: Any, info: Any, metafields: list[dict[str, Any]]) -> dic
         if type_ is None:
             errors.append(_set_error(["metafields", n, "type"], "Type can't be blank", "BLANK"))
             continue
-        if type_ not in VALID_TYPES:
+        if type_ not in SET_TYPES:
             errors.append(_set_error(["metafields", n, "type"],
                                      f"Type name {type_} is not a valid type.", "INVALID_TYPE"))
             continue
@@ -593,6 +715,7 @@ def metafields_set(ctx: Any, info: Any, metafields: list[dict[str, Any]]) -> dic
             continue
         try:
             validate_value(ctx, type_, value)
+            value = normalize_value(type_, value)
             if definition is not None:
                 _validate_against_definition(definition, value)
         except _Invalid as exc:
@@ -621,10 +744,16 @@ def metafields_set(ctx: Any, info: Any, metafields: list[dict[str, Any]]) -> dic
     if errors:
         # Atomic: nothing is written when any input fails.
         return {"metafields": [], "userErrors": errors}
-    written: list[Metafield] = []
+    # Each input answers with the metafield as that input left it (two
+    # inputs for one key answer their own values; captured).
+    snapshots: list[Metafield] = []
     for _, row, owner_id in plan:
-        written.append(_write(ctx, row))
-    return {"metafields": [metafield_view(ctx, mf) for mf in written], "userErrors": []}
+        mf = _write(ctx, row)
+        snapshot = dataclasses.replace(mf)
+        if getattr(mf, "compare_digest", None):
+            snapshot.compare_digest = mf.compare_digest
+        snapshots.append(snapshot)
+    return {"metafields": [metafield_view(ctx, mf) for mf in snapshots], "userErrors": []}
 
 
 def _stale(n: int) -> dict[str, Any]:
@@ -736,6 +865,23 @@ def resolve_metafield_definitions(ctx: Any, info: Any, ownerType: str, **args: A
     else:
         rows.sort(key=lambda d: d.id)
     return paginate(rows, args, key=lambda d: d.id, node=lambda d: definition_view(ctx, d))
+
+
+@query("metafieldDefinition")
+def resolve_metafield_definition(ctx: Any, info: Any, id: Optional[str] = None,
+                                 identifier: Optional[dict[str, Any]] = None) -> Optional[dict[str, Any]]:
+    """One definition by id, or by owner type, namespace and key."""
+    if id is not None:
+        parsed = parse_gid(id)
+        if parsed is None or parsed[0] != "MetafieldDefinition" or not parsed[1].isdigit():
+            return None
+        found = next((d for d in ctx.catalog.metafield_definitions if d.id == int(parsed[1])), None)
+    elif identifier is not None:
+        found = find_definition(ctx, identifier["ownerType"], resolve_namespace(ctx, identifier.get("namespace")),
+                                identifier["key"])
+    else:
+        raise bad_request("Either id or identifier must be provided")
+    return definition_view(ctx, found) if found else None
 
 
 def _definition_matches(d: MetafieldDefinition, text: str) -> bool:
