@@ -3,7 +3,7 @@
 Shopify's search is fuzzier than the contract's equality (it tokenises,
 prefix-matches and ignores punctuation), so it only finds *candidates*;
 `normalise` and `node_values` decide on our side: values compare trimmed,
-Unicode-NFC and case-folded, `id` exactly. Lookups are packed into few OR
+Unicode-NFC and lower-cased, `id` exactly. Lookups are packed into few OR
 searches (cloudinary_bridge.batching) and paginated; never one per value.
 """
 from __future__ import annotations
@@ -61,7 +61,10 @@ class MatchResponse(BaseModel):
 def normalise(value: str, *, exact: bool) -> str:
     if exact:
         return value
-    return unicodedata.normalize("NFC", value).strip().casefold()
+    # lower(), not casefold(): Shopify's search folds case the simple way
+    # ("ß" stays "ß"), and a value must not match only when a sibling value
+    # happened to bring its product back.
+    return unicodedata.normalize("NFC", value).strip().lower()
 
 
 def search_text(value: str, *, exact: bool) -> str | None:
