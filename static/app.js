@@ -278,8 +278,10 @@ function wireCopy(button, source, status, what) {
 const dateFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
   { dateStyle: "medium", timeStyle: "short" });
 
-function timeCell(iso, never = "Never") {
+// `label` names the column where a narrow screen stacks the cells.
+function timeCell(iso, label, never = "Never") {
   const cell = document.createElement("s-table-cell");
+  cell.dataset.label = label;
   if (!iso) {
     cell.textContent = never;
     return cell;
@@ -292,9 +294,10 @@ function timeCell(iso, never = "Never") {
   return cell;
 }
 
-function textCell(text, className) {
+function textCell(text, className, label) {
   const cell = document.createElement("s-table-cell");
   cell.textContent = text;
+  if (label) cell.dataset.label = label;
   if (className) cell.className = className;
   return cell;
 }
@@ -363,8 +366,8 @@ function settingsPage() {
       const actions = document.createElement("s-table-cell");
       actions.className = "actions";
       actions.append(disconnect);
-      row.append(textCell(env.cloud_name || "—", "strong"), textCell(env.label || "—"),
-        timeCell(env.connected_at), timeCell(env.last_used_at), actions);
+      row.append(textCell(env.cloud_name || "—", "strong"), textCell(env.label || "—", "", "Label"),
+        timeCell(env.connected_at, "Connected"), timeCell(env.last_used_at, "Last used"), actions);
       return row;
     }));
     fallback.enhance(body);
@@ -435,8 +438,9 @@ function settingsPage() {
       const actions = document.createElement("s-table-cell");
       actions.className = "actions";
       actions.append(revoke);
-      const prefix = textCell(`${key.prefix}…`, "mono");
-      row.append(textCell(key.label, "strong"), prefix, timeCell(key.created_at), timeCell(key.last_used_at), actions);
+      const prefix = textCell(`${key.prefix}…`, "mono", "Key");
+      row.append(textCell(key.label, "strong"), prefix, timeCell(key.created_at, "Created"),
+        timeCell(key.last_used_at, "Last used"), actions);
       return row;
     }));
     fallback.enhance(body);
