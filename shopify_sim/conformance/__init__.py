@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from . import compare, jsonpath
-from .seed import Seeder
+from .seed import Seeder, created_ids
 
 CLIENT_ID = "conformance-runner"
 SHOP_DOMAIN = "conformance.myshopify.com"
@@ -108,7 +108,8 @@ def _read_text(root: str, rel: str) -> str:
 class Replay:
     """One scenario's simulator: app, shop, token, and the responses so far."""
 
-    def __init__(self, root: str, spec: dict[str, Any], capture: dict[str, Any], exclude: list[tuple]) -> None:
+    def __init__(self, root: str, spec: dict[str, Any], capture: dict[str, Any], exclude: list[tuple],
+                 created: set[str]) -> None:
         from .. import create_app
         from ..state import App, Shop
         from ..catalog import Catalog
@@ -135,7 +136,9 @@ class Replay:
         self.token = state.issue_token(domain, CLIENT_ID, list(SCOPES), expiring=False).token
         self.client = self.app.test_client()
         seeder = Seeder(shop.catalog, shop_gid=gid("Shop", shop_number(domain)))
-        seeder.seed(capture, exclude=exclude)
+        seeder.seed(capture, exclude=exclude, created=created)
+        self.created = created
+        self.exclude = exclude
         seeder.finish()
         self.responses: dict[str, Any] = {}
         self.primary: Optional[dict[str, Any]] = None
@@ -271,7 +274,11 @@ def _run(root: str, spec: dict[str, Any], result: Result) -> None:
     # Seeding the whole subtree a target lives under (e.g. `$.mutation`), not
     # just its data, keeps the mutation's own payload out of the store.
     exclude += [path[:1] for path in exclude if path]
-    replay = Replay(root, spec, capture, exclude)
+    created: set[str] = set()
+    for target in targets:
+        value = jsonpath.get(capture, target["capturePath"], None)
+        created |= created_ids(value)
+    replay = Replay(root, spec, capture, exclude, created)
     global_rules = comparison.get("expectedDifferences") or []
     global_excluded = comparison.get("excludedPaths") or []
 
@@ -325,7 +332,7 @@ def _run(root: str, spec: dict[str, Any], result: Result) -> None:
 
 
 def _fresh(root: str, spec: dict[str, Any], capture: Any, exclude: list[tuple], old: Replay) -> Replay:
-    replay = Replay(root, spec, capture, exclude)
+    replay = Replay(root, spec, capture, exclude, old.created)
     replay.primary = old.primary
     replay.responses = dict(old.responses)
     return replay

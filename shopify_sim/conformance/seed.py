@@ -43,10 +43,14 @@ class Seeder:
         self.seeded: set[str] = set()
         self.skipped: list[str] = []
         self.deleted: set[str] = set()
+        self.created: set[str] = set()
 
     # -- walking -----------------------------------------------------------
-    def seed(self, data: Any, *, exclude: Iterable[tuple[Any, ...]] = ()) -> None:
+    def seed(self, data: Any, *, exclude: Iterable[tuple[Any, ...]] = (), created: Iterable[str] = ()) -> None:
+        """Seed from `data` except the `exclude`d subtrees and the objects the
+        replayed requests themselves create (`created` gids)."""
         excluded = set(exclude)
+        self.created = set(created)
         self._walk(data, (), [], excluded)
 
     def _walk(self, node: Any, path: tuple[Any, ...], owners: list[tuple[str, str]],
@@ -63,7 +67,7 @@ class Seeder:
             self._note_deletions(node)
         parsed = parse_gid(node.get("id"))
         here = owners
-        if parsed is not None and parsed[1].isdigit():
+        if parsed is not None and parsed[1].isdigit() and node["id"] not in self.created:
             self._object(parsed[0], node, owners, path)
             here = owners + [(parsed[0], node["id"])]
         for key, value in node.items():
@@ -260,3 +264,46 @@ class Seeder:
             capabilities={k: {"enabled": bool(v.get("enabled"))} for k, v in caps.items() if isinstance(v, dict)},
             pinned_position=node.get("pinnedPosition") if isinstance(node.get("pinnedPosition"), int) else None,
             created_at=self.now - LONG_AGO, updated_at=self.now - LONG_AGO))
+
+
+# Payload keys whose objects of these kinds a mutation brings into being.
+CREATING_KEYS: dict[str, tuple[str, ...]] = {
+    "productCreate": ("Product", "ProductVariant"),
+    "productSet": ("Product", "ProductVariant"),
+    "fileCreate": FILE_KINDS,
+    "productCreateMedia": FILE_KINDS,
+    "metafieldDefinitionCreate": ("MetafieldDefinition",),
+    "createdDefinition": ("MetafieldDefinition",),
+    "standardMetafieldDefinitionEnable": ("MetafieldDefinition",),
+}
+
+
+def created_ids(value: Any) -> set[str]:
+    """Gids a captured mutation response shows being created (so a replay
+    must create them, not find them)."""
+    out: set[str] = set()
+
+    def collect(node: Any, kinds: tuple[str, ...]) -> None:
+        if isinstance(node, dict):
+            parsed = parse_gid(node.get("id"))
+            if parsed is not None and parsed[0] in kinds:
+                out.add(node["id"])
+            for v in node.values():
+                collect(v, kinds)
+        elif isinstance(node, list):
+            for v in node:
+                collect(v, kinds)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, v in node.items():
+                kinds = next((k for name, k in CREATING_KEYS.items() if key == name or key.endswith(name)), None)
+                if kinds is not None:
+                    collect(v, kinds)
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(value)
+    return out

@@ -192,8 +192,8 @@ def json_value(type_: str, value: str) -> Any:
         if type_ == "boolean":
             # Shopify answers true, but the string "false" (captured).
             return True if value == "true" else "false"
-        if type_ == "json" or type_.startswith("list.") or type_ in (
-                "money", "rating", "dimension", "weight", "volume", "link"):
+        if type_ == "json" or type_.startswith("list.") or type_ in MEASUREMENT_TYPES or type_ in (
+                "money", "rating", "link"):
             return json.loads(value)
     except (ValueError, TypeError):
         return value
@@ -285,7 +285,8 @@ def definition_view(ctx: Any, d: MetafieldDefinition) -> dict[str, Any]:
                          "adminFilterable": capability("adminFilterable"),
                          "smartCollectionCondition": capability("smartCollectionCondition"),
                          "uniqueValues": capability("uniqueValues")},
-        "constraints": None,
+        "constraints": {"__typename": "MetafieldDefinitionConstraints", "key": None,
+                        "values": lambda info, **args: paginate([], args, key=lambda v: 0, node=lambda v: v)},
         "pinnedPosition": d.pinned_position,
         "standardTemplate": None,
         "useAsCollectionCondition": bool((caps.get("smartCollectionCondition") or {}).get("enabled")),
@@ -407,14 +408,22 @@ def owner_metafields(ctx: Any, owner_gid: str, **args: Any) -> dict[str, Any]:
     if namespace is not None:
         rows = [mf for mf in rows if mf.namespace == namespace]
     if keys is not None:
-        wanted = set()
+        # `keys` are `namespace.key`: matches come in the order asked, and
+        # Shopify answers their `key` in that qualified form (captured); a
+        # bare key matches nothing.
+        by_key = {(mf.namespace, mf.key): mf for mf in rows}
+        picked = []
         for entry in keys:
-            if namespace is not None and "." not in entry:
-                wanted.add((namespace, entry))
-            else:
-                ns, _, k = entry.rpartition(".")
-                wanted.add((resolve_namespace(ctx, ns) if ns else namespace, k))
-        rows = [mf for mf in rows if (mf.namespace, mf.key) in wanted]
+            ns, _, k = entry.rpartition(".")
+            mf = by_key.get((resolve_namespace(ctx, ns), k)) if ns else None
+            if mf is not None and mf not in picked:
+                picked.append(mf)
+
+        def qualified(mf: Metafield) -> dict[str, Any]:
+            view = metafield_view(ctx, mf)
+            view["key"] = f"{mf.namespace}.{mf.key}"
+            return view
+        return paginate(picked, args, key=lambda mf: mf.id, node=qualified)
     return paginate(rows, args, key=lambda mf: mf.id, node=lambda mf: metafield_view(ctx, mf))
 
 
@@ -450,7 +459,9 @@ def validate_value(ctx: Any, type_: str, value: str) -> None:
             try:
                 _validate_scalar(ctx, base, text)
             except _Invalid as exc:
-                raise _Invalid(exc.message, n if exc.element_index is None else exc.element_index) from None
+                # Reference errors name the missing resource, not an index (captured).
+                index = None if base in REFERENCE_KINDS else n
+                raise _Invalid(exc.message, index if exc.element_index is None else exc.element_index) from None
         return
     _validate_scalar(ctx, type_, value)
 
@@ -908,6 +919,59 @@ def _definition_matches(d: MetafieldDefinition, text: str) -> bool:
     return True
 
 
+PINNED_LIMIT = 50
+ADMIN_FILTERABLE_LIMIT = 50
+# Validation options each type accepts
+# (https://shopify.dev/docs/apps/build/custom-data/metafields/list-of-validation-options).
+_TEXT_OPTIONS = ("min", "max", "regex", "choices")
+VALIDATION_OPTIONS: dict[str, tuple[str, ...]] = {
+    "single_line_text_field": _TEXT_OPTIONS,
+    "multi_line_text_field": ("min", "max", "regex"),
+    "rich_text_field": ("max",),
+    "number_integer": ("min", "max", "choices"),
+    "number_decimal": ("min", "max", "max_precision", "choices"),
+    "date": ("min", "max"), "date_time": ("min", "max"),
+    "rating": ("scale_min", "scale_max"),
+    "json": ("schema",),
+    "url": ("allowed_domains",),
+    "file_reference": ("file_type_options",),
+    "metaobject_reference": ("metaobject_definition_id",),
+    "mixed_reference": ("metaobject_definition_ids",),
+    "boolean": (), "color": (), "product_reference": (), "variant_reference": (), "collection_reference": (),
+    "page_reference": (), "customer_reference": (), "company_reference": (),
+}
+_MEASUREMENT_OPTIONS = ("min", "max")
+
+
+def _validation_option_error(type_: str, validations: list[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    base = type_[5:] if type_.startswith("list.") else type_
+    allowed = VALIDATION_OPTIONS.get(base, _MEASUREMENT_OPTIONS if base in MEASUREMENT_TYPES else None)
+    if allowed is None:
+        return None
+    if type_.startswith("list."):
+        allowed = allowed + ("list.min", "list.max")
+    for rule in validations:
+        name = rule.get("name")
+        if name not in allowed:
+            return _definition_error(
+                ["definition", "validations"],
+                f"Validations value for option {name} contains an invalid value: '{name}' isn't supported for "
+                f"{type_}.", "INVALID_OPTION")
+    return None
+
+
+def _capability_eligible(capability: str, owner_type: str, type_: str) -> bool:
+    """Which definitions a capability may be enabled on (captured:
+    unique_values is refused for json and references, smart collection
+    conditions for non-product owners)."""
+    if capability == "uniqueValues":
+        return type_ in ("single_line_text_field", "url", "number_integer", "id")
+    if capability == "smartCollectionCondition":
+        return owner_type == "PRODUCT" and not type_.startswith("list.") and type_ not in (
+            "json", "rich_text_field", "multi_line_text_field", "file_reference", "money", "link")
+    return True
+
+
 def _definition_error(field: list[str], message: str, code: str) -> dict[str, Any]:
     return user_error(field, message, code)
 
@@ -942,6 +1006,16 @@ def metafield_definition_create(ctx: Any, info: Any, definition: dict[str, Any])
             f"Type name {type_} is not a valid type. Valid types are: {', '.join(VALID_TYPES)}.", "INCLUSION"))
     if errors:
         return {"createdDefinition": None, "userErrors": errors}
+    option_error = _validation_option_error(type_, definition.get("validations") or [])
+    if option_error:
+        return {"createdDefinition": None, "userErrors": [option_error]}
+    capabilities = definition.get("capabilities") or {}
+    for capability, label in (("uniqueValues", "unique_values"),
+                              ("smartCollectionCondition", "smart_collection_condition")):
+        wanted = (capabilities.get(capability) or {}).get("enabled")
+        if wanted and not _capability_eligible(capability, owner_type, type_):
+            return {"createdDefinition": None, "userErrors": [_definition_error(
+                ["definition"], f"The capability {label} is not valid for this definition.", "INVALID_CAPABILITY")]}
     if find_definition(ctx, owner_type, namespace, key) is not None:
         label = OWNER_TYPE_LABELS.get(owner_type, owner_type.title())
         return {"createdDefinition": None, "userErrors": [_definition_error(
@@ -951,10 +1025,21 @@ def metafield_definition_create(ctx: Any, info: Any, definition: dict[str, Any])
         return {"createdDefinition": None, "userErrors": [_definition_error(
             ["definition"], f"Stores can only have {DEFINITIONS_PER_OWNER_TYPE} definitions for each store resource.",
             "RESOURCE_TYPE_LIMIT_EXCEEDED")]}
+    if (capabilities.get("adminFilterable") or {}).get("enabled"):
+        filtering = [d for d in same_owner if ((d.capabilities or {}).get("adminFilterable") or {}).get("enabled")]
+        if len(filtering) >= ADMIN_FILTERABLE_LIMIT:
+            label = OWNER_TYPE_LABELS.get(owner_type, owner_type.title()).lower()
+            return {"createdDefinition": None, "userErrors": [_definition_error(
+                ["definition"], f"You can only use {ADMIN_FILTERABLE_LIMIT} {label} metafield definitions to filter "
+                f"the {label} list. To add a new filter, disable filtering on an existing one.",
+                "OWNER_TYPE_LIMIT_EXCEEDED_FOR_USE_AS_ADMIN_FILTERS")]}
     validations = [{"name": v["name"], "value": v.get("value")} for v in definition.get("validations") or []]
     pinned_position = None
     if definition.get("pin"):
         positions = [d.pinned_position for d in same_owner if d.pinned_position is not None]
+        if len(positions) >= PINNED_LIMIT:
+            return {"createdDefinition": None, "userErrors": [_definition_error(
+                ["definition"], f"Limit of {PINNED_LIMIT} pinned definitions.", "PINNED_LIMIT_REACHED")]}
         pinned_position = max(positions, default=0) + 1
     created = MetafieldDefinition(
         id=ctx.catalog.next_id(), namespace=namespace, key=key, name=name, owner_type=owner_type, type=type_,
