@@ -20,6 +20,9 @@ from .conftest import embedded_query
 CHROMIUM = "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SHOP = "acme.myshopify.com"
+# The README's screenshots are rewritten only on request, so a test run
+# doesn't leave the checkout modified.
+UPDATE_SCREENSHOTS = os.environ.get("ASSETLINK_UPDATE_SCREENSHOTS") == "1"
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,6 +52,18 @@ def browser():
                   "--disable-component-update", "--disable-sync"])
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def screenshot(tmp_path):
+    """Save a full-page screenshot: into docs/ when updating them, else a temp dir."""
+    def save(page, name: str) -> Path:
+        target = (DOCS if UPDATE_SCREENSHOTS else tmp_path) / name
+        target.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(target), full_page=True)
+        assert target.stat().st_size > 10_000
+        return target
+    return save
 
 
 @pytest.fixture
@@ -103,7 +118,7 @@ def clipboard(page) -> str:
     return page.evaluate("navigator.clipboard.readText()")
 
 
-def test_connection_tab(app, make_shop, page):
+def test_connection_tab(app, make_shop, page, screenshot):
     from playwright.sync_api import expect
 
     make_shop(SHOP)
@@ -147,8 +162,7 @@ def test_connection_tab(app, make_shop, page):
 
     expect(page.get_by_role("status").first).to_contain_text("A new code is ready")
     expect(page.get_by_role("button", name="Copy")).to_be_visible()  # "Copied" lasts 2 s
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "settings-connection.png"), full_page=True)
+    screenshot(page, "settings-connection.png")
 
     # Disconnect asks first; Cancel keeps the environment.
     production_row.get_by_role("button", name="Disconnect acme-production").click()
@@ -166,7 +180,7 @@ def test_connection_tab(app, make_shop, page):
     assert authenticates(app, staging)
 
 
-def test_api_keys_tab(app, make_shop, page):
+def test_api_keys_tab(app, make_shop, page, screenshot):
     from playwright.sync_api import expect
 
     make_shop(SHOP)
@@ -209,8 +223,7 @@ def test_api_keys_tab(app, make_shop, page):
     expect(page.get_by_role("status").filter(has_text="API key copied")).to_be_visible()
 
     expect(page.get_by_role("button", name="Copy", exact=True)).to_have_count(2)  # "Copied" lasts 2 s
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "settings-api-keys.png"), full_page=True)
+    screenshot(page, "settings-api-keys.png")
 
     # Revoke asks, then the key stops working and leaves the list.
     table.get_by_role("button", name="Revoke MediaFlows").click()
