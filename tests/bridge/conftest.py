@@ -14,6 +14,15 @@ from tests.simulator_fixture import sim, sim_shop  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
+def client(app):
+    """pytest-flask's client, from an address of its own: failed-connect
+    counters in Redis then never leak from one test into another."""
+    test_client = app.test_client()
+    test_client.environ_base["REMOTE_ADDR"] = f"203.0.113.{uuid.uuid4().int % 250 + 1}"
+    return test_client
+
+
+@pytest.fixture
 def make_shop(app):
     """Create an installed shop as the install flow leaves it; return its id."""
     from shopify_app import crypto
