@@ -192,8 +192,12 @@ def json_value(type_: str, value: str) -> Any:
         if type_ == "boolean":
             # Shopify answers true, but the string "false" (captured).
             return True if value == "true" else "false"
+        if type_.startswith("list.") and type_[5:] in MEASUREMENT_TYPES:
+            # Lists of measurements answer their units in lower case (captured).
+            return [{**item, "unit": _list_unit(type_[5:], item.get("unit"))} if isinstance(item, dict) else item
+                    for item in json.loads(value)]
         if type_ == "json" or type_.startswith("list.") or type_ in MEASUREMENT_TYPES or type_ in (
-                "money", "rating", "link"):
+                "money", "rating", "link", "rich_text_field"):
             return json.loads(value)
     except (ValueError, TypeError):
         return value
@@ -260,9 +264,9 @@ def definition_view(ctx: Any, d: MetafieldDefinition) -> dict[str, Any]:
     access.update({k: v for k, v in (d.access or {}).items() if v is not None})
     caps = d.capabilities or {}
 
-    def capability(name: str, eligible: bool = True) -> dict[str, Any]:
+    def capability(name: str) -> dict[str, Any]:
         enabled = bool((caps.get(name) or {}).get("enabled"))
-        out = {"enabled": enabled, "eligible": eligible}
+        out = {"enabled": enabled, "eligible": _capability_eligible(name, d.owner_type, d.type)}
         if name == "adminFilterable":
             out["status"] = "FILTERABLE" if enabled else "NOT_FILTERABLE"
         return out
@@ -301,7 +305,7 @@ def _type_category(type_name: str) -> str:
     base = type_name[5:] if type_name.startswith("list.") else type_name
     if base.endswith("_reference"):
         return "REFERENCE"
-    if base in ("single_line_text_field", "multi_line_text_field", "rich_text_field"):
+    if base in ("single_line_text_field", "multi_line_text_field"):
         return "TEXT"
     if base in ("number_integer", "number_decimal"):
         return "NUMBER"
@@ -309,8 +313,10 @@ def _type_category(type_name: str) -> str:
         return "DATE_TIME"
     if base in ("boolean",):
         return "TRUE_FALSE"
-    if base in ("json",):
+    if base in ("json", "rich_text_field"):
         return "JSON"
+    if base == "id":
+        return "ID"
     if base in ("url", "link"):
         return "URL"
     if base in ("color",):
@@ -950,8 +956,18 @@ def _validation_option_error(type_: str, validations: list[dict[str, Any]]) -> O
         return None
     if type_.startswith("list."):
         allowed = allowed + ("list.min", "list.max")
+    names = [rule.get("name") for rule in validations]
+    if len(set(names)) != len(names):
+        return _definition_error(["definition", "validations"], 'Validations cannot contain duplicate "name" options.',
+                                 "DUPLICATE_OPTION")
     for rule in validations:
         name = rule.get("name")
+        if name in ("min", "max") and base in ("number_integer", "number_decimal") and rule.get("value") is not None:
+            pattern = _INT_RE if base == "number_integer" else re.compile(r"^-?\d+(\.\d+)?$")
+            if not pattern.match(str(rule["value"]).strip()):
+                kind = "an integer" if base == "number_integer" else "a decimal"
+                return _definition_error(["definition", "validations"],
+                                         f"Validations value for option {name} must be {kind}.", "INVALID_OPTION")
         if name not in allowed:
             return _definition_error(
                 ["definition", "validations"],
@@ -960,15 +976,33 @@ def _validation_option_error(type_: str, validations: list[dict[str, Any]]) -> O
     return None
 
 
+def _initial_capabilities(type_: str, requested: dict[str, Any]) -> dict[str, Any]:
+    """`id` definitions always have unique values (captured: enabled without asking)."""
+    out = {k: v for k, v in requested.items() if v is not None}
+    if type_ == "id":
+        out["uniqueValues"] = {"enabled": True}
+    return out
+
+
+def _list_unit(type_: str, unit: Any) -> str:
+    """Units as list jsonValues spell them: the short form where Shopify has
+    one (CENTIMETERS → cm), else lower case."""
+    name = str(unit or "")
+    aliases = _UNITS.get(type_, {}).get(name)
+    return aliases[0] if aliases else name.lower()
+
+
 def _capability_eligible(capability: str, owner_type: str, type_: str) -> bool:
     """Which definitions a capability may be enabled on (captured:
     unique_values is refused for json and references, smart collection
     conditions for non-product owners)."""
     if capability == "uniqueValues":
         return type_ in ("single_line_text_field", "url", "number_integer", "id")
+    if capability == "adminFilterable":
+        return type_ not in ("json", "rich_text_field", "multi_line_text_field", "money", "link")
     if capability == "smartCollectionCondition":
         return owner_type == "PRODUCT" and not type_.startswith("list.") and type_ not in (
-            "json", "rich_text_field", "multi_line_text_field", "file_reference", "money", "link")
+            "json", "rich_text_field", "multi_line_text_field", "file_reference", "money", "link", "id")
     return True
 
 
@@ -1035,6 +1069,9 @@ def metafield_definition_create(ctx: Any, info: Any, definition: dict[str, Any])
                 "OWNER_TYPE_LIMIT_EXCEEDED_FOR_USE_AS_ADMIN_FILTERS")]}
     validations = [{"name": v["name"], "value": v.get("value")} for v in definition.get("validations") or []]
     pinned_position = None
+    if definition.get("pin") and definition.get("constraints"):
+        return {"createdDefinition": None, "userErrors": [_definition_error(
+            ["definition"], "Constrained metafield definitions do not support pinning.", "UNSUPPORTED_PINNING")]}
     if definition.get("pin"):
         positions = [d.pinned_position for d in same_owner if d.pinned_position is not None]
         if len(positions) >= PINNED_LIMIT:
@@ -1045,7 +1082,7 @@ def metafield_definition_create(ctx: Any, info: Any, definition: dict[str, Any])
         id=ctx.catalog.next_id(), namespace=namespace, key=key, name=name, owner_type=owner_type, type=type_,
         description=definition.get("description") or "", validations=validations,
         access={k: v for k, v in (definition.get("access") or {}).items()},
-        capabilities={k: v for k, v in (definition.get("capabilities") or {}).items()},
+        capabilities=_initial_capabilities(type_, definition.get("capabilities") or {}),
         pinned_position=pinned_position, created_at=ctx.now, updated_at=ctx.now,
         app_client_id=ctx.token.client_id if namespace.startswith("app--") and ctx.token else None)
     ctx.catalog.metafield_definitions.append(created)
