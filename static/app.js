@@ -275,8 +275,15 @@ function wireCopy(button, source, status, what) {
   });
 }
 
-const dateFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
-  { dateStyle: "medium", timeStyle: "short" });
+function dateFormatter() {
+  const options = { dateStyle: "medium", timeStyle: "short" };
+  try {
+    return new Intl.DateTimeFormat(document.body.dataset.locale || undefined, options);
+  } catch {
+    return new Intl.DateTimeFormat(undefined, options);  // a tag the browser doesn't know
+  }
+}
+const dateFormat = dateFormatter();
 
 // `label` names the column where a narrow screen stacks the cells.
 function timeCell(iso, label, never = "Never") {
@@ -530,7 +537,10 @@ function settingsPage() {
   // Back from Cloudinary after connecting: the used code is gone and a new
   // environment is listed, so refresh what's shown.
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible") loadConnection();
+    if (document.visibilityState === "visible") {
+      loadConnection();
+      loadKeys();
+    }
   });
 }
 

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import Response, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from .. import credentials
@@ -91,7 +92,7 @@ def _own_credential(shop: Shop, credential_id: str, kind: str, noun: str) -> Bri
 
 @bp.get("/app/api/connection")
 @session_token_required
-def get_connection():
+def get_connection() -> ResponseReturnValue:
     shop = current_shop()
     code = credentials.current_code(shop)
     environments = [environment_json(c) for c in credentials.list_credentials(shop.id, "connection")]
@@ -100,14 +101,14 @@ def get_connection():
 
 @bp.post("/app/api/connection/regenerate")
 @session_token_required
-def regenerate_connection_code():
+def regenerate_connection_code() -> ResponseReturnValue:
     shop = current_shop()
     return jsonify(code=credentials.regenerate_code(shop))
 
 
 @bp.delete("/app/api/connections/<credential_id>")
 @session_token_required
-def disconnect_environment(credential_id: str):
+def disconnect_environment(credential_id: str) -> ResponseReturnValue:
     shop = current_shop()
     credential = _own_credential(shop, credential_id, "connection", "connected environment")
     credentials.revoke(credential)
@@ -117,14 +118,14 @@ def disconnect_environment(credential_id: str):
 
 @bp.get("/app/api/api-keys")
 @session_token_required
-def list_api_keys():
+def list_api_keys() -> ResponseReturnValue:
     shop = current_shop()
     return jsonify([api_key_json(c) for c in credentials.list_credentials(shop.id, "api_key")])
 
 
 @bp.post("/app/api/api-keys")
 @session_token_required
-def create_api_key():
+def create_api_key() -> ResponseReturnValue:
     shop = current_shop()
     label = validate_label(request.get_json(silent=True))
     issued = credentials.create_api_key(shop, label)
@@ -135,7 +136,7 @@ def create_api_key():
 
 @bp.delete("/app/api/api-keys/<credential_id>")
 @session_token_required
-def revoke_api_key(credential_id: str):
+def revoke_api_key(credential_id: str) -> ResponseReturnValue:
     shop = current_shop()
     credential = _own_credential(shop, credential_id, "api_key", "API key")
     credentials.revoke(credential)

@@ -6,12 +6,18 @@ session token the admin loaded the page with).
 """
 from __future__ import annotations
 
+import re
+
 from flask import current_app, g, render_template, request
+from flask.typing import ResponseReturnValue
 
 from . import bp
 
+# A BCP 47 tag as the admin sends it (`locale=en`, `fr-CA`); anything else is ignored.
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
 
-def _render_page(template: str, page: str):
+
+def _render_page(template: str, page: str) -> ResponseReturnValue:
     # Imported here: the auth package loads after the UI in the factory, and
     # tests swap this function for the document-load check they need.
     from ..auth.app_home import authenticate_document_load
@@ -31,14 +37,16 @@ def _render_page(template: str, page: str):
         # Valid about a minute: app.js uses it only when App Bridge (which
         # mints fresh tokens) couldn't load.
         id_token=request.args.get("id_token", ""),
+        # Dates and times follow the merchant's admin language.
+        locale=locale if _LOCALE.fullmatch(locale := request.args.get("locale", "")) else "",
     )
 
 
 @bp.get("/")
-def home():
+def home() -> ResponseReturnValue:
     return _render_page("app/home.html", "home")
 
 
 @bp.get("/settings")
-def settings():
+def settings() -> ResponseReturnValue:
     return _render_page("app/settings.html", "settings")

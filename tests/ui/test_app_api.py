@@ -338,3 +338,20 @@ def test_page_load_without_a_valid_token_renders_nothing_of_the_app(app, client,
     response = client.get(f"/settings?embedded=1&shop={SHOP}&id_token=forged")
     assert "<s-page" not in response.get_data(as_text=True)
     assert response.status_code != 200 or "app-bridge.js" in response.get_data(as_text=True)
+
+
+def test_page_load_outside_the_admin_is_never_frameable(app, client):
+    response = client.get("/settings")
+    assert response.status_code in (302, 400)
+    if response.mimetype == "text/html":
+        assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none';"
+    assert "<s-page" not in response.get_data(as_text=True)
+
+
+def test_locale_reaches_the_page_only_when_well_formed(app, client, make_shop):
+    make_shop(SHOP)
+    html = client.get(f"/settings?{embedded_query(SHOP, locale='fr-CA')}").get_data(as_text=True)
+    assert 'data-locale="fr-CA"' in html
+    hostile = embedded_query(SHOP, locale='x"><script>alert(1)</script>')
+    html = client.get(f"/settings?{hostile}").get_data(as_text=True)
+    assert 'data-locale=""' in html and "<script>alert" not in html
