@@ -19,10 +19,10 @@ import uuid
 from typing import Any, Iterable, Mapping, Optional
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from graphql import (DocumentNode, FieldNode, FragmentSpreadNode, GraphQLError, GraphQLSchema, InlineFragmentNode,
-                     OperationDefinitionNode, OperationType, StringValueNode, ValidationRule, get_named_type,
-                     is_enum_type, is_input_object_type, is_list_type, is_non_null_type, parse, specified_rules,
-                     type_from_ast, validate)
+from graphql import (BREAK, ArgumentNode, DocumentNode, FieldNode, FragmentDefinitionNode, FragmentSpreadNode,
+                     GraphQLError, GraphQLSchema, InlineFragmentNode, OperationDefinitionNode, OperationType,
+                     StringValueNode, ValidationRule, Visitor, get_named_type, is_input_object_type, is_list_type,
+                     is_non_null_type, parse, specified_rules, type_from_ast, validate, visit)
 from graphql.error import GraphQLSyntaxError
 from graphql.execution import execute
 from graphql.execution.values import get_argument_values
@@ -173,7 +173,32 @@ _RULES: list[tuple[re.Pattern, Any]] = [
 ]
 
 
-def shopify_validation_error(err: GraphQLError) -> dict[str, Any]:
+def _ast_path(document: DocumentNode, target: Any) -> Optional[list[str]]:
+    """graphql-ruby's error path: the operation ("query Name"), then the
+    field and argument names leading to the offending node."""
+    found: list[list[str]] = []
+
+    class Finder(Visitor):
+        def enter(self, node: Any, key: Any, parent: Any, path: Any, ancestors: Any) -> Any:
+            if node is not target:
+                return None
+            labels = []
+            for item in list(ancestors) + [node]:
+                if isinstance(item, OperationDefinitionNode):
+                    kind = item.operation.value
+                    labels.append(f"{kind} {item.name.value}" if item.name else kind)
+                elif isinstance(item, FragmentDefinitionNode):
+                    labels.append(f"fragment {item.name.value}")
+                elif isinstance(item, (FieldNode, ArgumentNode)):
+                    labels.append(item.name.value)
+            found.append(labels)
+            return BREAK
+
+    visit(document, Finder())
+    return found[0] if found else None
+
+
+def shopify_validation_error(err: GraphQLError, document: Optional[DocumentNode] = None) -> dict[str, Any]:
     message = err.message.split(" Did you mean")[0]
     extensions: dict[str, Any] = dict(err.extensions or {})
     for pattern, build in _RULES:
@@ -186,6 +211,10 @@ def shopify_validation_error(err: GraphQLError) -> dict[str, Any]:
     out: dict[str, Any] = {"message": message}
     if err.locations:
         out["locations"] = [{"line": loc.line, "column": loc.column} for loc in err.locations]
+    if document is not None and err.nodes:
+        path = _ast_path(document, err.nodes[0])
+        if path:
+            out["path"] = path
     out["extensions"] = extensions
     return out
 
@@ -521,7 +550,7 @@ def _run(state: Any, shop: Any, token: Any, body: dict[str, Any], entry: dict[st
         return _json({"errors": [err]}, 200, headers)
     validation = validate(schema, document, VALIDATION_RULES)
     if validation:
-        errors = [shopify_validation_error(e) for e in validation]
+        errors = [shopify_validation_error(e, document) for e in validation]
         entry["errors"].extend(e["message"] for e in errors)
         return _json({"errors": errors}, 200, headers)
     operation = select_operation(document, body.get("operationName"))

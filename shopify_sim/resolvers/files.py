@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from graphql import GraphQLError
 
 from .. import faults, processing, search
 from ..catalog import (EXTERNAL_VIDEO, GENERIC_FILE, MEDIA_IMAGE, MEDIA_KINDS, MODEL_3D, VIDEO, File, Product,

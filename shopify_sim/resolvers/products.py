@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Optional
 
 from .. import search
-from ..catalog import Product, Variant, parse_gid
+from ..catalog import Product, Variant
 from . import mutation, query
 from .common import connection, count, user_error
 from .media import create_media_inputs

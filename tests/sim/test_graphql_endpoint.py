@@ -43,8 +43,11 @@ def test_undefined_field_answers_shopifys_error_and_no_data(sim_api):
     assert body["errors"] == [{
         "message": "Field 'nme' doesn't exist on type 'Shop'",
         "locations": [{"line": 1, "column": 10}],
+        "path": ["query", "shop", "nme"],
         "extensions": {"code": "undefinedField", "typeName": "Shop", "fieldName": "nme"},
     }]
+    body = sim_api.gql('query Named { product(id: "gid://shopify/Product/1", idd: 1) { id } }')
+    assert body["errors"][0]["path"] == ["query Named", "product", "idd"]
 
 
 def test_other_validation_errors_use_graphql_ruby_codes(sim_api):
