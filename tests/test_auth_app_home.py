@@ -1,0 +1,212 @@
+"""Page loads inside the admin: ID token checks, install by token exchange,
+the bounce page, and loads from outside the admin."""
+from __future__ import annotations
+
+import base64
+import time
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import API_KEY, API_SECRET, make_session_token
+from fake_token_endpoint import token_endpoint  # noqa: F401  (fixture)
+from werkzeug.datastructures import MultiDict
+
+from shopify_app import crypto
+from shopify_app.auth import query_hmac
+from shopify_app.extensions import db
+from shopify_app.models import Shop, utcnow
+
+SHOP = "home-shop.myshopify.com"
+HOST = base64.b64encode(b"admin.shopify.com/store/home-shop").decode().rstrip("=")
+
+
+def app_load(shop: str = SHOP, *, id_token: str | None = "", secret: str = API_SECRET, sign: bool = True,
+             **extra: str) -> str:
+    """The query the admin puts on the app's URL, signed like Shopify does."""
+    params = {"embedded": "1", "host": HOST, "locale": "en", "session": "abc123", "shop": shop,
+              "timestamp": str(int(time.time()))}
+    if id_token is not None:
+        params["id_token"] = id_token or make_session_token(shop)
+    params.update(extra)
+    if sign:
+        params["hmac"] = query_hmac.calculate_hmac(MultiDict(params), secret)
+    return "/?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+
+def stored_shop(app, domain: str = SHOP) -> Shop | None:
+    with app.app_context():
+        return db.session.scalar(db.select(Shop).where(Shop.domain == domain))
+
+
+def assert_bounced(response, shop: str = SHOP) -> dict[str, list[str]]:
+    assert response.status_code == 302
+    target = urlsplit(response.headers["Location"])
+    assert target.path == "/auth/session-token" and not target.netloc
+    query = parse_qs(target.query)
+    assert query["shop"] == [shop] and query["embedded"] == ["1"]
+    reload_target = query["shopify-reload"][0]
+    assert reload_target.startswith("/") and "id_token" not in reload_target and "hmac" not in reload_target
+    return query
+
+
+def test_first_load_installs_the_shop_by_token_exchange(app, client, token_endpoint):
+    response = client.get(app_load())
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"] == \
+        f"frame-ancestors https://{SHOP} https://admin.shopify.com;"
+    [call] = token_endpoint.grants("urn:ietf:params:oauth:grant-type:token-exchange")
+    assert call["shop"] == SHOP
+    assert call["expiring"] == "1"
+    assert call["subject_token_type"] == "urn:ietf:params:oauth:token-type:id_token"
+    assert call["requested_token_type"] == "urn:shopify:params:oauth:token-type:offline-access-token"
+    assert call["client_secret"] == API_SECRET
+    shop = stored_shop(app)
+    assert shop.is_installed and shop.installed_at is not None
+    with app.app_context():
+        assert crypto.decrypt(shop.access_token_enc) in token_endpoint.access_tokens
+        assert crypto.decrypt(shop.refresh_token_enc) in token_endpoint.refresh_tokens
+    assert timedelta(minutes=59) < shop.access_token_expires_at - utcnow() <= timedelta(hours=1)
+    assert timedelta(days=89) < shop.refresh_token_expires_at - utcnow() <= timedelta(days=90)
+    assert shop.scopes == "write_products,write_files"
+    # No cookie is needed (or set) for the embedded UI.
+    assert "Set-Cookie" not in response.headers
+
+
+def test_later_loads_use_the_stored_token(client, token_endpoint):
+    assert client.get(app_load()).status_code == 200
+    assert client.get(app_load()).status_code == 200
+    assert len(token_endpoint.requests) == 1
+
+
+def test_a_load_without_an_id_token_gets_the_bounce(client, token_endpoint):
+    query = assert_bounced(client.get(app_load(id_token=None, sign=True)))
+    assert query["host"] == [HOST]
+    assert token_endpoint.requests == []
+
+
+def test_the_bounce_page_is_only_app_bridge(client):
+    response = client.get(f"/auth/session-token?shop={SHOP}&host={HOST}&embedded=1&shopify-reload=%2F%3Fshop%3D{SHOP}")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True).strip()
+    assert body.endswith(f'<script data-api-key="{API_KEY}" '
+                         'src="https://cdn.shopify.com/shopifycloud/app-bridge.js"></script>')
+    assert body.count("<script") == 1
+    assert response.headers["Content-Security-Policy"] == \
+        f"frame-ancestors https://{SHOP} https://admin.shopify.com;"
+
+
+@pytest.mark.parametrize("token", [
+    make_session_token(SHOP, secret="someone-elses-secret-0123456789abcdef"),   # forged
+    make_session_token(SHOP, exp_in=-11),                                        # expired beyond the leeway
+    make_session_token(SHOP, aud="another-app"),                                 # wrong audience
+    make_session_token(SHOP, nbf_in=30),                                         # not yet valid
+    make_session_token(SHOP, iss_shop="other-shop.myshopify.com"),               # iss and dest differ
+    make_session_token("shop.myshopify.com.evil.com"),                           # not a shop
+    "not.a.jwt",
+], ids=["forged", "expired", "wrong-audience", "not-yet-valid", "iss-dest-mismatch", "evil-dest", "garbage"])
+def test_a_bad_id_token_gets_the_bounce_and_installs_nothing(app, client, token_endpoint, token):
+    response = client.get(app_load(id_token=token))
+    assert_bounced(response)
+    assert token_endpoint.requests == []
+    assert stored_shop(app) is None
+
+
+def test_an_id_token_within_the_leeway_is_accepted(client, token_endpoint):
+    assert client.get(app_load()).status_code == 200
+    # Installed already, so no exchange: Shopify itself allows no leeway.
+    assert client.get(app_load(id_token=make_session_token(SHOP, exp_in=-5))).status_code == 200
+
+
+def test_a_wrong_hmac_gets_the_bounce(client, token_endpoint):
+    assert_bounced(client.get(app_load(secret="other-secret")))
+    assert token_endpoint.requests == []
+
+
+def test_an_unsigned_reload_with_a_fresh_id_token_works(client, token_endpoint):
+    # What App Bridge does after the bounce: the same path, a new id_token, no hmac.
+    assert client.get(app_load(sign=False)).status_code == 200
+
+
+def test_a_shop_parameter_for_another_shop_is_refused(app, client, token_endpoint):
+    url = app_load(shop=SHOP, id_token=make_session_token("other-shop.myshopify.com"))
+    response = client.get(url)
+    assert response.status_code == 400
+    assert token_endpoint.requests == []
+    assert stored_shop(app, "other-shop.myshopify.com") is None
+
+
+def test_the_shop_comes_from_the_token_not_the_parameter(app, client, token_endpoint):
+    other = "other-shop.myshopify.com"
+    url = app_load(shop=other, id_token=make_session_token(other))
+    assert client.get(url).status_code == 200
+    assert token_endpoint.requests[0]["shop"] == other
+
+
+def test_a_refused_subject_token_gets_the_bounce(app, client, token_endpoint):
+    token_endpoint._id_token_ok = lambda raw, shop: False  # Shopify refuses the ID token
+    assert_bounced(client.get(app_load()))
+    assert stored_shop(app) is None
+
+
+def test_token_endpoint_down_is_a_503_page(app, client, token_endpoint):
+    token_endpoint.lose_responses = 1
+    response = client.get(app_load())
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"
+    assert stored_shop(app) is None
+
+
+def test_uninstalled_app_at_shopify_is_a_503_page(app, client, token_endpoint):
+    token_endpoint.installed = {"some-other-shop.myshopify.com"}
+    response = client.get(app_load())
+    assert response.status_code == 503
+    assert stored_shop(app) is None
+
+
+def test_shop_with_dead_tokens_is_installed_again_on_load(app, client, token_endpoint):
+    assert client.get(app_load()).status_code == 200
+    with app.app_context():
+        shop = db.session.scalar(db.select(Shop).where(Shop.domain == SHOP))
+        shop.access_token_expires_at = utcnow() - timedelta(seconds=1)
+        shop.refresh_token_enc = None
+        db.session.commit()
+    assert client.get(app_load()).status_code == 200
+    assert len(token_endpoint.grants("urn:ietf:params:oauth:grant-type:token-exchange")) == 2
+    assert stored_shop(app).refresh_token_enc is not None
+
+
+def test_a_load_outside_the_admin_goes_into_the_admin(client):
+    response = client.get(f"/?shop={SHOP}&host={HOST}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"https://admin.shopify.com/store/home-shop/apps/{API_KEY}"
+
+
+@pytest.mark.parametrize("host", [
+    base64.b64encode(b"evil.com/store/x").decode().rstrip("="),
+    base64.b64encode(b"admin.shopify.com.evil.com/store/x").decode().rstrip("="),
+    base64.b64encode(b"admin.shopify.com/store/x/../../evil").decode().rstrip("="),
+    "not base64!",
+])
+def test_a_bad_host_never_becomes_a_redirect(client, host):
+    response = client.get("/", query_string={"host": host, "shop": "evil.com"})
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+
+
+def test_a_bad_host_falls_back_to_the_shops_admin(client):
+    response = client.get("/", query_string={"host": "bad", "shop": SHOP})
+    assert response.headers["Location"] == f"https://{SHOP}/admin/apps/{API_KEY}"
+
+
+def test_the_embedded_api_wants_a_bearer_session_token(client, token_endpoint):
+    assert client.get(app_load()).status_code == 200
+    missing = client.get("/app/api/connection")
+    assert missing.status_code == 401
+    assert missing.headers["X-Shopify-Retry-Invalid-Session-Request"] == "1"
+    expired = client.get("/app/api/connection",
+                         headers={"Authorization": f"Bearer {make_session_token(SHOP, exp_in=-60)}"})
+    assert expired.status_code == 401
+    assert expired.headers["X-Shopify-Retry-Invalid-Session-Request"] == "1"
+    ok = client.get("/app/api/connection", headers={"Authorization": f"Bearer {make_session_token(SHOP)}"})
+    assert ok.status_code == 200

@@ -1,0 +1,264 @@
+"""Webhook deliveries: HMAC over the raw body, status codes, deduplication,
+queued work, and a real worker doing the uninstall."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import tomllib
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import API_SECRET
+from rq import Queue
+from rq.job import JobStatus
+
+from jobs import queues
+from shopify_app import credentials, crypto
+from shopify_app.extensions import db
+from shopify_app.models import BridgeCredential, ConnectionCode, Shop, Sync, WebhookDelivery, utcnow
+from shopify_app.webhooks import webhook_hmac
+
+SHOP = "hook-shop.myshopify.com"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def config(app):
+    app.config["REDIS_KEY_PREFIX"] = f"{app.config['REDIS_KEY_PREFIX']}-{uuid.uuid4().hex[:6]}"
+    yield app.config
+    connection = queues.redis_connection(app.config)
+    for name in queues.all_queue_names(app.config):
+        queue = Queue(name, connection=connection)
+        for registry in (queue.failed_job_registry, queue.finished_job_registry, queue.canceled_job_registry):
+            for job_id in registry.get_job_ids():
+                registry.remove(job_id, delete_job=True)
+        queue.empty()
+
+
+def queued(config) -> list:
+    connection = queues.redis_connection(config)
+    return [job for name in queues.all_queue_names(config)
+            for job in Queue(name, connection=connection).get_jobs()]
+
+
+def deliver(client, topic: str, payload: dict | bytes, *, shop: str = SHOP, secret: str | None = API_SECRET,
+            webhook_id: str | None = None, path: str | None = None, hmac_header: str | None = None,
+            tamper=None, drop: tuple[str, ...] = ()):
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    signature = hmac_header if hmac_header is not None else (webhook_hmac(body, secret) if secret else None)
+    if tamper:
+        body = tamper(body)
+    all_headers = {"Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": shop,
+                   "X-Shopify-API-Version": "2026-10", "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+                   "X-Shopify-Triggered-At": utcnow().isoformat().replace("+00:00", "Z")}
+    for name in drop:
+        del all_headers[name]
+    if signature is not None:
+        all_headers["X-Shopify-Hmac-Sha256"] = signature
+    path = path or ("/webhooks/compliance" if topic in ("customers/data_request", "customers/redact",
+                                                        "shop/redact") else "/webhooks/app")
+    return client.post(path, data=body, headers=all_headers)
+
+
+def install_shop(domain: str = SHOP) -> Shop:
+    now = utcnow()
+    shop = Shop(domain=domain, installed_at=now - timedelta(days=2), scopes="write_products,write_files",
+                access_token_enc=crypto.encrypt("shpat_hook"), access_token_expires_at=now + timedelta(hours=1),
+                refresh_token_enc=crypto.encrypt("shprt_hook"), refresh_token_expires_at=now + timedelta(days=90))
+    db.session.add(shop)
+    db.session.commit()
+    return shop
+
+
+def test_hmac_matches_the_reference_vector():
+    body = b'{"shop_id":954889,"shop_domain":"test-shop.myshopify.com"}'
+    assert webhook_hmac(body, "hush") == "cMbKk8x8GfggcLkMjggC0sTuHYfpy6+rc48KpyoSwxA="
+    assert webhook_hmac(b'{"id":1}', "hush") == "VnKUjZsLuN5iZWjn5EntcBVCF9kMN43LglzCE1/GSeY="
+    digest = hmac.new(b"hush", body, hashlib.sha256).digest()
+    assert base64.b64decode(webhook_hmac(body, "hush")) == digest
+
+
+def test_a_verified_uninstall_is_queued_and_answered_200(app, client, config):
+    response = deliver(client, "app/uninstalled", {"id": 1, "myshopify_domain": SHOP})
+    assert response.status_code == 200
+    assert response.get_json() == {"received": True, "duplicate": False}
+    [job] = queued(config)
+    assert job.func_name == "jobs.lifecycle_jobs.app_uninstalled"
+    assert job.args[0] == SHOP
+    with app.app_context():
+        assert db.session.scalar(db.select(WebhookDelivery.topic)) == "app/uninstalled"
+
+
+def test_missing_hmac_is_400(client, config):
+    assert deliver(client, "app/uninstalled", {"id": 1}, secret=None).status_code == 400
+    assert queued(config) == []
+
+
+def test_hmac_with_another_secret_is_401(client, config):
+    response = deliver(client, "app/uninstalled", {"id": 1}, secret="another-secret")
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert queued(config) == []
+
+
+def test_hmac_over_a_changed_body_is_401(client, config):
+    response = deliver(client, "app/uninstalled", {"id": 1, "myshopify_domain": SHOP},
+                       tamper=lambda body: body.replace(b'"id": 1', b'"id": 2'))
+    assert response.status_code == 401
+    assert queued(config) == []
+
+
+def test_hmac_over_the_raw_bytes_not_reserialised_json(client, config):
+    # Whitespace and key order Shopify chose must be kept: re-serialising
+    # the parsed JSON would change the digest.
+    body = b'{ "myshopify_domain" : "hook-shop.myshopify.com",\n  "id":1 }'
+    assert deliver(client, "app/uninstalled", body).status_code == 200
+
+
+def test_garbage_hmac_is_401(client):
+    assert deliver(client, "app/uninstalled", {"id": 1}, hmac_header="not base64 at all").status_code == 401
+    assert deliver(client, "app/uninstalled", {"id": 1}, hmac_header="ü").status_code == 401
+
+
+def test_previous_secret_is_accepted_during_rotation(app, client, config):
+    app.config["SHOPIFY_API_SECRET_PREVIOUS"] = "the-old-secret"
+    assert deliver(client, "app/uninstalled", {"id": 1}, secret="the-old-secret").status_code == 200
+    app.config["SHOPIFY_API_SECRET_PREVIOUS"] = ""
+    assert deliver(client, "app/uninstalled", {"id": 1}, secret="the-old-secret").status_code == 401
+
+
+def test_a_replayed_delivery_is_answered_200_and_ignored(app, client, config):
+    webhook_id = str(uuid.uuid4())
+    first = deliver(client, "app/uninstalled", {"id": 1}, webhook_id=webhook_id)
+    again = deliver(client, "app/uninstalled", {"id": 1}, webhook_id=webhook_id)
+    assert first.status_code == again.status_code == 200
+    assert again.get_json() == {"received": True, "duplicate": True}
+    assert len(queued(config)) == 1
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(WebhookDelivery)) == 1
+
+
+@pytest.mark.parametrize("shop", ["evil.com", "shop.myshopify.com.evil.com", ""])
+def test_a_shop_header_that_isnt_a_shop_is_400(client, config, shop):
+    assert deliver(client, "app/uninstalled", {"id": 1}, shop=shop).status_code == 400
+    assert queued(config) == []
+
+
+def test_a_signed_body_for_another_shop_is_400(client, config):
+    response = deliver(client, "shop/redact", {"shop_id": 1, "shop_domain": "victim.myshopify.com"})
+    assert response.status_code == 400
+    assert queued(config) == []
+
+
+@pytest.mark.parametrize("header", ["X-Shopify-Topic", "X-Shopify-Webhook-Id", "X-Shopify-Shop-Domain"])
+def test_missing_required_headers_are_400(client, config, header):
+    response = deliver(client, "app/uninstalled", {"id": 1}, drop=(header,))
+    assert response.status_code == 400
+    assert header in response.get_json()["detail"]
+    assert queued(config) == []
+
+
+def test_a_topic_sent_to_the_wrong_address_is_400(client, config):
+    assert deliver(client, "shop/redact", {"shop_domain": SHOP}, path="/webhooks/app").status_code == 400
+    assert deliver(client, "orders/create", {"id": 1}).status_code == 400
+
+
+def test_a_body_that_isnt_a_json_object_is_400(client, config):
+    assert deliver(client, "app/uninstalled", b"[1, 2]").status_code == 400
+    assert deliver(client, "app/uninstalled", b"not json").status_code == 400
+
+
+def test_only_post_is_allowed(client):
+    assert client.get("/webhooks/app").status_code == 405
+
+
+@pytest.mark.parametrize("topic", ["customers/data_request", "customers/redact"])
+def test_customer_topics_answer_200_with_nothing_to_do(client, config, topic):
+    payload = {"shop_id": 954889, "shop_domain": SHOP, "customer": {"id": 191167, "email": "john@example.com"},
+               "orders_requested": [299938], "orders_to_redact": [299938], "data_request": {"id": 9999}}
+    assert deliver(client, topic, payload).status_code == 200
+    assert queued(config) == []
+    assert deliver(client, topic, payload, secret="wrong").status_code == 401
+
+
+def test_shop_redact_is_queued(client, config):
+    assert deliver(client, "shop/redact", {"shop_id": 954889, "shop_domain": SHOP}).status_code == 200
+    [job] = queued(config)
+    assert job.func_name == "jobs.lifecycle_jobs.shop_redact" and job.args == (SHOP,)
+
+
+def test_scopes_update_is_queued_with_the_current_scopes(client, config):
+    payload = {"id": 1, "previous": ["write_products"], "current": ["write_products", "write_files"],
+               "updated_at": "2026-11-01T00:00:00Z"}
+    assert deliver(client, "app/scopes_update", payload).status_code == 200
+    [job] = queued(config)
+    assert job.args == (SHOP, ["write_products", "write_files"])
+    assert deliver(client, "app/scopes_update", {"id": 1}).status_code == 400
+
+
+def test_when_the_queue_is_down_the_delivery_is_not_remembered(app, client, config):
+    working_redis = app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    webhook_id = str(uuid.uuid4())
+    response = deliver(client, "app/uninstalled", {"id": 1}, webhook_id=webhook_id)
+    assert response.status_code == 503
+    with app.app_context():
+        assert db.session.scalar(db.select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)) is None
+    # Shopify's retry is processed once the queue is back.
+    app.config["REDIS_URL"] = working_redis
+    assert deliver(client, "app/uninstalled", {"id": 1}, webhook_id=webhook_id).get_json()["duplicate"] is False
+
+
+def test_toml_subscriptions_match_the_routes(app):
+    toml = tomllib.loads((ROOT / "shopify.app.toml").read_text())
+    assert toml["webhooks"]["api_version"] == "2026-10"
+    routes = {rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())}
+    declared = {}
+    for subscription in toml["webhooks"]["subscriptions"]:
+        assert subscription["uri"] in routes
+        for topic in subscription.get("topics", []) + subscription.get("compliance_topics", []):
+            declared[topic] = subscription["uri"]
+    assert declared == {"app/uninstalled": "/webhooks/app", "app/scopes_update": "/webhooks/app",
+                        "customers/data_request": "/webhooks/compliance", "customers/redact": "/webhooks/compliance",
+                        "shop/redact": "/webhooks/compliance"}
+    assert toml["access_scopes"]["scopes"] == app.config["SHOPIFY_SCOPES"]
+    assert toml["embedded"] is True
+
+
+def test_uninstall_webhook_work_is_done_by_a_real_worker(app, client, config, run_worker):
+    with app.app_context():
+        shop = install_shop()
+        connection = credentials.redeem_code(credentials.current_code(shop), "acme", None)
+        api_key = credentials.create_api_key(shop, "CI")
+        db.session.add_all([Sync(shop_id=shop.id, status="queued"), Sync(shop_id=shop.id, status="running"),
+                            Sync(shop_id=shop.id, status="succeeded")])
+        db.session.commit()
+        shop_id = shop.id
+    response = deliver(client, "app/uninstalled", {"id": 1, "myshopify_domain": SHOP})
+    assert response.status_code == 200
+    # Work queued for the shop (e.g. a sync requested just before the
+    # uninstall), and for another shop.
+    theirs = queues.enqueue(config, "jobs.lifecycle_jobs.scopes_updated", SHOP, ["x"], meta={"shop_id": shop_id})
+    others = queues.enqueue(config, "jobs.lifecycle_jobs.scopes_updated", "x.myshopify.com", ["x"],
+                            meta={"shop_id": shop_id + 1000})
+    result = run_worker(config, "webhooks")
+    assert result.returncode == 0, result.stderr
+
+    with app.app_context():
+        shop = db.session.get(Shop, shop_id)
+        assert shop.uninstalled_at is not None and not shop.is_installed
+        assert shop.access_token_enc is None and shop.refresh_token_enc is None
+        for issued in (connection, api_key):
+            assert db.session.get(BridgeCredential, issued.credential.id).revoked_at is not None
+            assert credentials.authenticate(issued.token) is None
+        assert db.session.scalar(db.select(db.func.count()).select_from(ConnectionCode)
+                                 .where(ConnectionCode.ended_at.is_(None))) == 0
+        statuses = sorted((s.status, s.abort_requested) for s in db.session.scalars(db.select(Sync)))
+        assert statuses == [("aborted", True), ("running", True), ("succeeded", False)]
+    assert theirs.get_status(refresh=True) == JobStatus.CANCELED
+    assert others.get_status(refresh=True) == JobStatus.FINISHED
+    assert "shpat_hook" not in result.stderr and "shprt_hook" not in result.stderr
