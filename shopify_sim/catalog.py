@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
+from .faults import Faults
+
 GID_PREFIX = "gid://shopify/"
 FIRST_ID = 1_000_000_001
 
@@ -195,8 +197,8 @@ class Catalog:
     metafield_definitions: list[MetafieldDefinition] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)
     staged_uploads: dict[str, StagedUpload] = field(default_factory=dict)
-    # Faults queued by the control API (shopify_sim.faults).
-    faults: Any = None
+    # Faults queued by the control API.
+    faults: Faults = field(default_factory=Faults)
     # Lower-cased exact-value indexes for fast search on large catalogues.
     sku_index: dict[str, set[int]] = field(default_factory=dict)  # sku → variant ids
     barcode_index: dict[str, set[int]] = field(default_factory=dict)  # barcode → variant ids
@@ -307,6 +309,13 @@ class Catalog:
     # -- metafields ------------------------------------------------------
     def owner_metafields(self, owner_gid: str) -> dict[tuple[str, str], Metafield]:
         return self.metafields.setdefault(owner_gid, {})
+
+
+def catalog_of(shop: Any) -> Catalog:
+    """A shop's catalogue, created empty for shops made elsewhere (OAuth installs)."""
+    if shop.catalog is None:
+        shop.catalog = Catalog()
+    return shop.catalog
 
 
 def slugify(text: str) -> str:

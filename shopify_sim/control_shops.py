@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from . import faults as faults_mod
 from . import processing
-from .catalog import MEDIA_IMAGE, Catalog, generate, iso
+from .catalog import MEDIA_IMAGE, Catalog, catalog_of, generate, iso
 from .state import Shop
 from .throttle import PLAN_ALIASES, PLANS
 
@@ -146,7 +146,7 @@ def create_shop() -> Response:
             raise BadRequest(f"Shop {domain} exists; pass \"replace\": true to start it afresh.", 409)
         started = time.time()
         now = _now()
-        catalog = Catalog(faults=faults_mod.Faults())
+        catalog = Catalog()
         count = add_products(catalog, body.get("products", []), now)
         if body.get("generate") is not None:
             count += generate_products(catalog, body["generate"], now)
@@ -179,7 +179,7 @@ def post_products(domain: str) -> Response:
     state = _state()
     with state.lock:
         shop = _shop(domain)
-        catalog = _catalog(shop)
+        catalog = catalog_of(shop)
         now = _now()
         count = add_products(catalog, body.get("products", []), now)
         if body.get("generate") is not None:
@@ -198,14 +198,6 @@ def delete_shop(domain: str) -> Response:
     return Response(status=204)
 
 
-def _catalog(shop: Shop) -> Catalog:
-    if shop.catalog is None:
-        shop.catalog = Catalog(faults=faults_mod.Faults())
-    if shop.catalog.faults is None:
-        shop.catalog.faults = faults_mod.Faults()
-    return shop.catalog
-
-
 # -- reading state ---------------------------------------------------------
 def file_state(shop: Shop, f: Any, now: float, delay: float) -> dict[str, Any]:
     return {
@@ -219,7 +211,7 @@ def file_state(shop: Shop, f: Any, now: float, delay: float) -> dict[str, Any]:
 
 
 def shop_state(shop: Shop, now: float, delay: float, *, include_requests: bool = True) -> dict[str, Any]:
-    catalog = _catalog(shop)
+    catalog = catalog_of(shop)
     processing.settle_jobs(catalog, now)
     products = []
     for p in catalog.products.values():
@@ -274,7 +266,7 @@ def get_product(domain: str, product_id: int) -> Response:
     state = _state()
     with state.lock:
         shop = _shop(domain)
-        catalog = _catalog(shop)
+        catalog = catalog_of(shop)
         p = catalog.products.get(product_id)
         if p is None:
             raise BadRequest(f"No product {product_id} in {domain}.", 404)
@@ -310,7 +302,7 @@ def post_faults(domain: str) -> Response:
     specs = body if isinstance(body, list) else [body]
     state = _state()
     with state.lock:
-        catalog = _catalog(_shop(domain))
+        catalog = catalog_of(_shop(domain))
         staged = faults_mod.Faults()
         try:
             for spec in specs:
@@ -328,12 +320,12 @@ def post_faults(domain: str) -> Response:
 def get_faults(domain: str) -> Response:
     state = _state()
     with state.lock:
-        return jsonify(_catalog(_shop(domain)).faults.as_json())
+        return jsonify(catalog_of(_shop(domain)).faults.as_json())
 
 
 @bp.post("/<domain>/faults/clear")
 def clear_faults(domain: str) -> Response:
     state = _state()
     with state.lock:
-        _catalog(_shop(domain)).faults = faults_mod.Faults()
+        catalog_of(_shop(domain)).faults = faults_mod.Faults()
     return Response(status=204)

@@ -30,7 +30,7 @@ from graphql.utilities import coerce_input_value
 
 from . import faults as faults_mod
 from . import processing, schema as schema_mod
-from .catalog import Catalog, parse_gid
+from .catalog import catalog_of, parse_gid
 from .resolvers import MUTATION, QUERY, Ctx, load_all
 from .resolvers.common import (MAX_INPUT_SIZE, access_denied, granted_scopes, not_implemented, required_scopes)
 
@@ -443,14 +443,6 @@ def _log(shop: Any, entry: dict[str, Any]) -> None:
         del shop.request_log[: len(shop.request_log) - REQUEST_LOG_LIMIT]
 
 
-def ensure_catalog(shop: Any) -> Catalog:
-    if shop.catalog is None:
-        shop.catalog = Catalog(faults=faults_mod.Faults())
-    if shop.catalog.faults is None:
-        shop.catalog.faults = faults_mod.Faults()
-    return shop.catalog
-
-
 @bp.post("/<shop_domain>/admin/api/<version>/graphql.json")
 def graphql_endpoint(shop_domain: str, version: str) -> Response:
     from . import get_state
@@ -471,7 +463,7 @@ def graphql_endpoint(shop_domain: str, version: str) -> Response:
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip():
             return _json({"errors": {"query": "Required parameter missing or invalid"}}, 400, headers)
-        catalog = ensure_catalog(shop)
+        catalog = catalog_of(shop)
         entry: dict[str, Any] = {
             "id": request_id, "at": started, "clientId": token.client_id,
             "operationName": body.get("operationName"), "mutation": False, "rootFields": [],
@@ -594,7 +586,7 @@ def _run(state: Any, shop: Any, token: Any, body: dict[str, Any], entry: dict[st
                       "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": None,
                                               "throttleStatus": bucket.status(now)}}}, 200, headers)
 
-    catalog = ensure_catalog(shop)
+    catalog = catalog_of(shop)
     processing.settle_jobs(catalog, now)
     ctx = Ctx(state=state, shop=shop, token=token, config=config, now=now,
               base_url=str(config.get("SIM_BASE_URL", "")))
