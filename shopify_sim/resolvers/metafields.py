@@ -685,7 +685,8 @@ def _json_error(value: str, exc: ValueError) -> str:
 
 # -- metafieldsSet -------------------------------------------------------------------
 def _set_error(field: list[Any], message: str, code: Optional[str], element_index: Optional[int] = None) -> dict:
-    return user_error(field, message, code, elementIndex=element_index)
+    # `code` is null, not absent, for errors Shopify gives no code (reserved namespaces).
+    return {**user_error(field, message, code, elementIndex=element_index), "code": code}
 
 
 @mutation("metafieldsSet")
