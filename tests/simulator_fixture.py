@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Iterator
 
 import pytest
@@ -118,13 +119,19 @@ def sim_shop(sim, app):
 
     app.config["SHOPIFY_SHOP_ORIGIN"] = sim.shop_origin
 
-    def make(domain: str | None = None, *, name: str = "Sim Store", plan: str = "standard",
+    def make(domain: str | None = None, *, name: str = "Sim Store", plan: str = "standard", expiring: bool = False,
              **body: Any) -> SimShop:
         created = sim.create_shop(domain, name=name, plan=plan, **body)
-        token = sim.issue_token(created["domain"])
+        token = sim.issue_token(created["domain"], expiring=expiring)
         with app.app_context():
             shop = Shop(domain=created["domain"], name=name, currency="USD", plan=plan, scopes=token.get("scope", SCOPES),
                         installed_at=utcnow(), access_token_enc=crypto.encrypt(token["access_token"]))
+            if expiring:
+                now = utcnow()
+                shop.access_token_expires_at = now + timedelta(seconds=int(token["expires_in"]))
+                shop.refresh_token_enc = crypto.encrypt(token["refresh_token"])
+                shop.refresh_token_expires_at = now + timedelta(
+                    seconds=int(token.get("refresh_token_expires_in") or 90 * 86400))
             db.session.add(shop)
             db.session.commit()
             return SimShop(domain=created["domain"], access_token=token["access_token"], shop_id=shop.id)

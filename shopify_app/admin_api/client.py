@@ -293,8 +293,24 @@ def _token_store(shop: Any) -> tuple[TokenProvider, Callable[[], None] | None]:
     except ImportError:
         tokens = None
     if tokens is not None and hasattr(tokens, "access_token_for"):
-        rejected = getattr(tokens, "token_rejected", None)
-        return (lambda: tokens.access_token_for(shop)), (lambda: rejected(shop)) if rejected else None
+        from ..auth import token_exchange
+
+        def current_token() -> str:
+            # The token store's failures, as this client's typed errors.
+            try:
+                return tokens.access_token_for(shop)
+            except (tokens.ReauthorizationRequired, token_exchange.TokenEndpointError) as exc:
+                raise AuthenticationError(str(exc)) from exc
+            except token_exchange.TokenEndpointUnavailable as exc:
+                raise TransientError(f"{shop.domain}: the token endpoint did not answer") from exc
+
+        def rejected() -> None:
+            try:
+                tokens.token_rejected(shop)
+            except tokens.ReauthorizationRequired as exc:
+                raise AuthenticationError(str(exc)) from exc
+
+        return current_token, rejected
     from .. import crypto
 
     def stored_token() -> str:

@@ -82,3 +82,153 @@ def all_documents() -> dict[str, str]:
     """Name -> document for every GraphQL document in this module."""
     return {name: value for name, value in globals().items()
             if name.isupper() and isinstance(value, str) and value.lstrip().startswith(("query", "mutation"))}
+
+
+# -- the Link to Products executor (jobs/executor) ------------------------------------------------
+# Read before planning: gallery in order, the AssetLink metafields with their
+# compare digests (for metafieldsSet's compare-and-set), variant media and
+# swatches. `nodes(ids:)` reads many products in one request.
+PRODUCT_STATES = """
+query ProductStates($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on Product {
+      id title
+      media(first: 250) { nodes { id alt status mediaContentType } pageInfo { hasNextPage } }
+      productmedia: metafield(namespace: "cloudinary", key: "productmedia_v1") { value compareDigest }
+      swatch: metafield(namespace: "cloudinary", key: "swatch") {
+        compareDigest
+        reference { ... on MediaImage { id originalSource { url } } }
+      }
+      variants(first: 100) {
+        nodes {
+          id
+          media(first: 1) { nodes { id } }
+          swatch: metafield(namespace: "cloudinary", key: "swatch") {
+            compareDigest
+            reference { ... on MediaImage { id originalSource { url } } }
+          }
+        }
+        pageInfo { hasNextPage }
+      }
+    }
+  }
+}
+"""
+
+# Only scalars: `nodes` charges 1 per object that selects an object, so the
+# status poll stays at ~1 point however many files it watches.
+FILE_STATUSES = """
+query FileStatuses($ids: [ID!]!) {
+  nodes(ids: $ids) { id ... on File { fileStatus } }
+}
+"""
+
+FILE_ERRORS = """
+query FileErrors($ids: [ID!]!) {
+  nodes(ids: $ids) { id ... on File { fileStatus fileErrors { code message details } } }
+}
+"""
+
+# A resumed run finds the files an interrupted fileCreate made, by filename.
+FILES_BY_QUERY = """
+query FilesByQuery($query: String!, $first: Int!) {
+  files(query: $query, first: $first) {
+    nodes { id fileStatus ... on MediaImage { originalSource { url } } ... on Video { filename } }
+  }
+}
+"""
+
+FILE_CREATE = """
+mutation FileCreate($files: [FileCreateInput!]!) {
+  fileCreate(files: $files) {
+    files { id fileStatus }
+    userErrors { field message code }
+  }
+}
+"""
+
+FILE_UPDATE = """
+mutation FileUpdate($files: [FileUpdateInput!]!) {
+  fileUpdate(files: $files) {
+    files { id }
+    userErrors { field message code }
+  }
+}
+"""
+
+STAGED_UPLOADS_CREATE = """
+mutation StagedUploadsCreate($input: [StagedUploadInput!]!) {
+  stagedUploadsCreate(input: $input) {
+    stagedTargets { url resourceUrl parameters { name value } }
+    userErrors { field message }
+  }
+}
+"""
+
+METAFIELDS_SET = """
+mutation MetafieldsSet($metafields: [MetafieldsSetInput!]!) {
+  metafieldsSet(metafields: $metafields) {
+    metafields { id }
+    userErrors { field message code elementIndex }
+  }
+}
+"""
+
+METAFIELD_DEFINITION_CREATE = """
+mutation MetafieldDefinitionCreate($definition: MetafieldDefinitionInput!) {
+  metafieldDefinitionCreate(definition: $definition) {
+    createdDefinition { id }
+    userErrors { field message code }
+  }
+}
+"""
+
+# One product per mutation field; the executor sends several under aliases in
+# one request (jobs/executor/aliases.py builds them from these and the test
+# validates the built documents too).
+PRODUCT_REORDER_MEDIA = """
+mutation ProductReorderMedia($id: ID!, $moves: [MoveInput!]!) {
+  productReorderMedia(id: $id, moves: $moves) {
+    job { id done }
+    mediaUserErrors { field message code }
+  }
+}
+"""
+
+JOB_STATUS = """
+query JobStatus($id: ID!) {
+  job(id: $id) { id done }
+}
+"""
+
+PRODUCT_VARIANT_APPEND_MEDIA = """
+mutation ProductVariantAppendMedia($productId: ID!, $variantMedia: [ProductVariantAppendMediaInput!]!) {
+  productVariantAppendMedia(productId: $productId, variantMedia: $variantMedia) {
+    userErrors { field message code }
+  }
+}
+"""
+
+PRODUCT_VARIANT_DETACH_MEDIA = """
+mutation ProductVariantDetachMedia($productId: ID!, $variantMedia: [ProductVariantDetachMediaInput!]!) {
+  productVariantDetachMedia(productId: $productId, variantMedia: $variantMedia) {
+    userErrors { field message code }
+  }
+}
+"""
+
+# The gallery order alone, read back after attaching (Shopify does not promise
+# where `referencesToAdd` puts new media, so reorders are computed from this).
+GALLERY_ORDER = """
+query GalleryOrder($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on Product { id media(first: 250) { nodes { id } } } }
+}
+"""
+
+METAFIELD_DEFINITION_EXISTS = """
+query MetafieldDefinitionExists($ownerType: MetafieldOwnerType!, $namespace: String!, $key: String!) {
+  metafieldDefinitions(ownerType: $ownerType, namespace: $namespace, key: $key, first: 1) {
+    nodes { id type { name } access { storefront } }
+  }
+}
+"""
