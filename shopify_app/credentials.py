@@ -17,7 +17,9 @@ CODE_PREFIX = "alc_"
 TOKEN_PREFIX = "alt_"
 API_KEY_PREFIX = "alk_"
 SIGNING_SECRET_PREFIX = "als_"
-DISPLAY_PREFIX_LENGTH = 8
+# The prefix "alk_" plus 8 random characters: enough to tell keys apart in
+# the list, far too little to guess the rest (the full key has 192 bits).
+DISPLAY_PREFIX_LENGTH = 12
 
 
 def current_code(shop: Shop) -> str:

@@ -214,7 +214,7 @@ def test_api_keys_tab(app, make_shop, page, screenshot):
     table = page.get_by_role("table")
     expect(table.get_by_role("row")).to_have_count(3)
     row = table.get_by_role("row").filter(has_text="PIM nightly import")
-    expect(row).to_contain_text(key[:8] + "…")
+    expect(row).to_contain_text(key[:credentials.DISPLAY_PREFIX_LENGTH] + "…")
     expect(row).to_contain_text("Never")
     assert key not in table.inner_text()
 
@@ -228,7 +228,7 @@ def test_api_keys_tab(app, make_shop, page, screenshot):
     # Revoke asks, then the key stops working and leaves the list.
     table.get_by_role("button", name="Revoke MediaFlows").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text(first_key[:8])
+    expect(dialog).to_contain_text(first_key[:credentials.DISPLAY_PREFIX_LENGTH])
     dialog.get_by_role("button", name="Revoke key").click()
     expect(table.get_by_role("row")).to_have_count(2)
     expect(table).not_to_contain_text("MediaFlows")
