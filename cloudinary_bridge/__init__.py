@@ -18,3 +18,4 @@ errors.register(bp)
 bp.record_once(lambda state: limits.init_app(state.app))
 
 from . import connect, fields, matches, openapi, settings, store  # noqa: E402,F401
+from . import syncs  # noqa: E402,F401

@@ -59,6 +59,11 @@ JOBS: dict[str, JobSpec] = {
                                                retries=3, retry_intervals=(60, 600, 3600)),
     "jobs.lifecycle_jobs.scopes_updated": JobSpec(WEBHOOKS, timeout=60, result_ttl=HOUR, failure_ttl=7 * DAY,
                                                   retries=3, retry_intervals=(10, 60, 300)),
+    # A sync resumes from its stored step, so a retry after a crash or a
+    # Shopify outage never repeats a write; 1000 assets on a slow store can
+    # take an hour at Shopify's rate limits.
+    "jobs.sync_job.run_sync": JobSpec(MEDIA, timeout=2 * HOUR, result_ttl=HOUR, failure_ttl=7 * DAY,
+                                      retries=3, retry_intervals=(30, 120, 600)),
 }
 
 
@@ -78,7 +83,8 @@ def is_async(config: Mapping[str, Any]) -> bool:
     return bool(config.get("RQ_IS_ASYNC", True))
 
 
-_in_process_lock = threading.Lock()
+_clients_lock = threading.Lock()
+_clients: dict[str, redis.Redis] = {}
 _in_process_redis: redis.Redis | None = None
 
 
@@ -90,10 +96,15 @@ def redis_connection(config: Mapping[str, Any]) -> redis.Redis:
     in-memory fakeredis server per process, so job status can still be read
     back the same way.
     """
-    if is_async(config):
-        return redis.Redis.from_url(config["REDIS_URL"])
     global _in_process_redis
-    with _in_process_lock:
+    with _clients_lock:
+        if is_async(config):
+            # One client (and connection pool) per URL and process; redis-py
+            # pools notice a fork and reconnect in the child.
+            url = config["REDIS_URL"]
+            if url not in _clients:
+                _clients[url] = redis.Redis.from_url(url)
+            return _clients[url]
         if _in_process_redis is None:
             import fakeredis
             _in_process_redis = fakeredis.FakeRedis()

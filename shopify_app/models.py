@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -146,3 +146,85 @@ class Sync(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Snapshots taken when the request is accepted, so a queued batch runs
+    # with what the caller saw even if settings change or the token is revoked.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    cloud_name: Mapped[Optional[str]] = mapped_column(String(255))
+    # Set when the job was handed to the queue (jobs.sync_dispatch): one
+    # dispatched batch per store at a time, in arrival order.
+    dispatched_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # planning -> linking -> finishing; resumes from here after a crash.
+    phase: Mapped[str] = mapped_column(String(16), default="planning")
+    # The unix time the sync's cache-busting prefix uses: fixed once, so a
+    # resumed sync writes the same prefix.
+    run_time: Mapped[Optional[int]] = mapped_column(Integer)
+
+
+class SyncProduct(db.Model):
+    """One product of a sync: its plan and how far carrying it out has got.
+
+    The job commits after every step, so a worker killed at any instant
+    resumes at `step`. Steps that create things in Shopify first record what
+    they are about to create (`pending`) and afterwards what was created
+    (`created`); on resume a step with `pending` but no result looks the
+    objects up in Shopify instead of creating them again.
+    """
+
+    __tablename__ = "sync_products"
+    __table_args__ = (UniqueConstraint("sync_id", "product_id", name="uq_sync_products_product"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sync_id: Mapped[str] = mapped_column(ForeignKey("syncs.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # link order (groups' first appearance)
+    product_id: Mapped[str] = mapped_column(String(255))  # Shopify GID
+    product_title: Mapped[Optional[str]] = mapped_column(Text)
+    # [[group value, variant GID or null], ...] in link order
+    groups: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # pending | planned | running | done | failed | aborted
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    step: Mapped[str] = mapped_column(String(32), default="plan")
+    plan: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    gallery_before: Mapped[Optional[list[Any]]] = mapped_column(JSON)
+    pending: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    created: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class SyncItem(db.Model):
+    """One report row: (product, asset) and what happened or is planned."""
+
+    __tablename__ = "sync_items"
+    __table_args__ = (UniqueConstraint("sync_id", "seq", name="uq_sync_items_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sync_id: Mapped[str] = mapped_column(ForeignKey("syncs.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(BigInteger)  # report order (jobs.sync_job.row_seq)
+    product_id: Mapped[Optional[str]] = mapped_column(String(255))
+    product_title: Mapped[Optional[str]] = mapped_column(Text)
+    group_value: Mapped[Optional[str]] = mapped_column(Text)
+    public_id: Mapped[Optional[str]] = mapped_column(Text)
+    # created | replaced | moved | unchanged | removed | skipped | failed
+    action: Mapped[str] = mapped_column(String(16))
+    position: Mapped[Optional[int]] = mapped_column(Integer)
+    media_id: Mapped[Optional[str]] = mapped_column(String(255))
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    detail: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class StoreFile(db.Model):
+    """A file AssetLink made in a store's Files library, by the exact source
+    it was made from, so the same asset version is never uploaded twice."""
+
+    __tablename__ = "store_files"
+    __table_args__ = (UniqueConstraint("shop_id", "source_url", name="uq_store_files_source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    source_url: Mapped[str] = mapped_column(Text)
+    public_id: Mapped[str] = mapped_column(Text)
+    resource_type: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[Optional[str]] = mapped_column(String(255))
+    filename: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,12 +3,13 @@
 The contract: assets group by `metadata[match.cloudinary_field]`; a list value
 puts the asset in several groups; `tags` as the field groups by each tag;
 assets without a value are reported, never dropped; groups keep the order in
-which they first appear. Values compare trimmed and case-insensitively, the
+which they first appear. Values compare trimmed and case-insensitively (NFC, lower-cased), the
 same way they are matched against Shopify, so "abc-1" and "ABC-1 " are one
 group shown with its first spelling.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable
@@ -20,8 +21,9 @@ SWATCH = "swatch"
 
 
 def group_key(value: str) -> str:
-    """How group values compare: trimmed, case-folded."""
-    return value.strip().casefold()
+    """How group values compare: as the bridge matches them against Shopify
+    (cloudinary_bridge.matches.normalise): NFC, trimmed, lower-cased."""
+    return unicodedata.normalize("NFC", value).strip().lower()
 
 
 def scalar_text(value: Any) -> str | None:

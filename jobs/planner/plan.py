@@ -21,7 +21,9 @@ to its target and plans no writes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Literal, Mapping, Sequence
+from typing import Any, Iterable, Literal, Mapping, Sequence
+
+from pydantic import TypeAdapter
 
 from .delivery import Delivery, delivery_for, swatch_delivery
 from .grouping import Group, Grouping, Unplaced, build_groups
@@ -545,3 +547,16 @@ def resolve(plan: ProductPlan, new_media: Mapping[AssetKey, str]
                 if entry.media_id is None and entry.delivery != "none" else entry
                 for entry in plan.productmedia]
     return gallery, document
+
+
+_plan_adapter: TypeAdapter[ProductPlan] = TypeAdapter(ProductPlan)
+
+
+def plan_to_json(plan: ProductPlan) -> dict[str, Any]:
+    """A plan as JSON-able data, stored so a resumed job carries out the plan
+    it made rather than re-planning against a half-changed product."""
+    return _plan_adapter.dump_python(plan, mode="json")
+
+
+def plan_from_json(data: Mapping[str, Any]) -> ProductPlan:
+    return _plan_adapter.validate_python(data)

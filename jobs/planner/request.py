@@ -148,13 +148,20 @@ class SyncRequest(BaseModel):
     assets: list[Asset] = Field(min_length=1, max_length=MAX_ASSETS)
 
     @model_validator(mode="after")
-    def _position_and_duplicates(self) -> "SyncRequest":
+    def _position(self) -> "SyncRequest":
         if self.link_mode == "position" and self.position is None:
             raise ValueError("position is required when link_mode is position")
+        return self
+
+    def repeated_assets(self) -> list[tuple[int, int]]:
+        """(index, index of its first occurrence) of assets listed twice.
+        The planner links each asset once anyway; the bridge rejects repeats
+        so the caller learns about them."""
         seen: dict[AssetKey, int] = {}
+        repeats: list[tuple[int, int]] = []
         for index, asset in enumerate(self.assets):
             if asset.key in seen:
-                raise ValueError(f"assets[{index}] repeats assets[{seen[asset.key]}] "
-                                 f"({asset.resource_type}/{asset.type}/{asset.public_id})")
-            seen[asset.key] = index
-        return self
+                repeats.append((index, seen[asset.key]))
+            else:
+                seen[asset.key] = index
+        return repeats

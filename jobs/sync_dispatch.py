@@ -1,0 +1,116 @@
+"""One batch per store at a time, in arrival order; stores in parallel.
+
+Design. The database orders a store's batches (syncs, unlinks, uploads share
+the `syncs` table): the oldest unfinished one is the store's *head*. Only the
+head is ever handed to the queue, so a store never has two batches in Redis
+and any number of workers can run different stores at once. `dispatch_next`
+hands the head over; it runs after a batch is accepted and after a batch
+ends, under a row lock on the store so two dispatchers can't both hand over.
+
+Why not a Redis lock that waiting jobs poll? Jobs would spin or sleep on
+workers, and the queue, not the arrival order, would decide who goes next.
+Here nothing waits and order is exactly `created_at`.
+
+A second guard covers the rare double delivery (a retry racing a
+re-dispatch): the job holds a PostgreSQL advisory lock on the store while it
+runs (`store_lock`). It lives on its own connection, so a killed worker
+releases it the moment its connection drops.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
+
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select, text
+
+from shopify_app.extensions import db
+from shopify_app.models import Shop, Sync, utcnow
+
+from . import queues
+
+log = logging.getLogger(__name__)
+
+UNFINISHED = ("queued", "running")
+FINISHED = ("succeeded", "partially_succeeded", "failed", "aborted")
+# The job that carries out each kind of batch.
+JOB_FOR_KIND = {"sync": "jobs.sync_job.run_sync"}
+LOCK_NAMESPACE = 0x41534C  # "ASL": keeps our advisory locks apart from anyone else's
+
+
+def job_id_for(sync: Sync) -> str:
+    return f"{sync.kind}-{sync.id}"
+
+
+def store_head(shop_id: int) -> Sync | None:
+    """The store's oldest unfinished batch."""
+    return db.session.scalars(
+        select(Sync).where(Sync.shop_id == shop_id, Sync.status.in_(UNFINISHED), Sync.kind.in_(JOB_FOR_KIND))
+        .order_by(Sync.created_at, Sync.id).limit(1)).first()
+
+
+def _job_lost(config: Mapping[str, Any], sync: Sync) -> bool:
+    """The head was handed over but its job is gone (expired, failed for
+    good, cancelled): hand it over again. The job resumes from its state."""
+    if not queues.is_async(config):
+        return False
+    try:
+        job = Job.fetch(job_id_for(sync), connection=queues.redis_connection(config))
+    except NoSuchJobError:
+        return True
+    return job.get_status(refresh=True) in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED,
+                                            JobStatus.FINISHED)
+
+
+def dispatch_next(config: Mapping[str, Any], shop_id: int) -> str | None:
+    """Hand the store's head batch to the queue unless it already is there.
+    Commits; returns the dispatched sync id, if any."""
+    db.session.execute(select(Shop.id).where(Shop.id == shop_id).with_for_update())
+    head = store_head(shop_id)
+    if head is None or (head.dispatched_at is not None and not _job_lost(config, head)):
+        db.session.commit()
+        return None
+    head.dispatched_at = utcnow()
+    sync_id, kind, job_id = head.id, head.kind, job_id_for(head)
+    if not queues.is_async(config):
+        # In-process mode runs the job inside enqueue(), and the job's own
+        # dispatch at its end needs this row lock: release it first.
+        db.session.commit()
+        queues.enqueue(config, JOB_FOR_KIND[kind], sync_id, job_id=job_id, meta={"shop_id": shop_id})
+        return sync_id
+    # Enqueue while holding the store's row lock, so no other dispatcher can
+    # see the hand-over without its job; if Redis fails, nothing is committed.
+    try:
+        try:
+            Job.fetch(job_id, connection=queues.redis_connection(config)).delete()  # a lost job's remains
+        except NoSuchJobError:
+            pass
+        queues.enqueue(config, JOB_FOR_KIND[kind], sync_id, job_id=job_id, meta={"shop_id": shop_id})
+    except Exception:
+        db.session.rollback()
+        log.exception("could not enqueue %s %s; the next dispatch retries", kind, sync_id)
+        raise
+    db.session.commit()
+    return sync_id
+
+
+@contextmanager
+def store_lock(shop_id: int) -> Iterator[bool]:
+    """Yields whether this process now runs the store's batches exclusively."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        yield True  # SQLite development setups run one worker
+        return
+    with engine.connect() as connection:
+        held = bool(connection.execute(text("SELECT pg_try_advisory_lock(:ns, :shop)"),
+                                       {"ns": LOCK_NAMESPACE, "shop": shop_id}).scalar())
+        connection.commit()  # the lock is session-level; don't sit idle in a transaction
+        try:
+            yield held
+        finally:
+            if held:
+                connection.execute(text("SELECT pg_advisory_unlock(:ns, :shop)"),
+                                   {"ns": LOCK_NAMESPACE, "shop": shop_id})
+                connection.commit()
