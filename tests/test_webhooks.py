@@ -29,7 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def config(app):
     app.config["REDIS_KEY_PREFIX"] = f"{app.config['REDIS_KEY_PREFIX']}-{uuid.uuid4().hex[:6]}"
+    redis_url = app.config["REDIS_URL"]
     yield app.config
+    app.config.update(RQ_IS_ASYNC=True, REDIS_URL=redis_url)
     connection = queues.redis_connection(app.config)
     for name in queues.all_queue_names(app.config):
         queue = Queue(name, connection=connection)
@@ -262,3 +264,15 @@ def test_uninstall_webhook_work_is_done_by_a_real_worker(app, client, config, ru
     assert theirs.get_status(refresh=True) == JobStatus.CANCELED
     assert others.get_status(refresh=True) == JobStatus.FINISHED
     assert "shpat_hook" not in result.stderr and "shprt_hook" not in result.stderr
+
+
+def test_in_process_mode_does_the_work_inside_the_request(app, client, config):
+    """RQ_IS_ASYNC=False (a demo without Redis): no worker needed."""
+    config["RQ_IS_ASYNC"] = False
+    config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there: Redis isn't used
+    with app.app_context():
+        shop_id = install_shop().id
+    assert deliver(client, "app/uninstalled", {"id": 1, "myshopify_domain": SHOP}).status_code == 200
+    with app.app_context():
+        shop = db.session.get(Shop, shop_id)
+        assert shop.uninstalled_at is not None and shop.access_token_enc is None
