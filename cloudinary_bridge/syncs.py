@@ -126,6 +126,15 @@ def _own_sync(sync_id: str) -> Sync:
     return sync
 
 
+def _only_query(*allowed: str) -> None:
+    """Unknown query parameters are a client bug (a typo'd `limit` would be
+    silently ignored): say so."""
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        raise Problem(400, "Unknown query parameter(s).", title="Bad Request",
+                      errors=[{"field": name, "message": "is not a parameter of this endpoint"} for name in unknown])
+
+
 def _body_hash(data: Any) -> str:
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -189,6 +198,7 @@ IDEMPOTENCY_PARAMETER = {"name": "Idempotency-Key", "in": "header", "required": 
                    parameters=[IDEMPOTENCY_PARAMETER], problems={409: "Idempotency-Key reused with another body."},
                    description="Queues a sync (or a dry run). Poll GET /syncs/{id}; read GET /syncs/{id}/report.")
 def create_sync():
+    _only_query()
     key = request.headers.get("Idempotency-Key")
     if key is not None and not IDEMPOTENCY_KEY.match(key):
         raise Problem(400, "Idempotency-Key must be 1-255 visible ASCII characters.", title="Bad Request")
@@ -219,6 +229,7 @@ def create_sync():
                    parameters=[{"name": "limit", "in": "query", "required": False,
                                 "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}])
 def list_syncs():
+    _only_query("limit")
     raw = request.args.get("limit", "20")
     if not raw.isdigit() or not 1 <= int(raw) <= 100:
         raise Problem(400, "limit must be an integer from 1 to 100.", title="Bad Request",
@@ -231,6 +242,7 @@ def list_syncs():
 @bp.get("/syncs/<sync_id>")
 @openapi.operation("A sync's status and progress", tag="Syncs", responses={200: SyncStatus})
 def get_sync(sync_id: str):
+    _only_query()
     sync = _own_sync(sync_id)
     if sync.status == "queued" and sync.dispatched_at is None:
         _dispatch(sync.shop_id)  # self-healing if an earlier hand-over failed
@@ -242,6 +254,7 @@ def get_sync(sync_id: str):
 @openapi.operation("Stop a sync before its next product", tag="Syncs", responses={202: SyncStatus},
                    problems={409: "The sync has already finished."})
 def abort_sync(sync_id: str):
+    _only_query()
     sync = _own_sync(sync_id)
     db.session.refresh(sync, with_for_update=True)
     if sync.status in FINISHED:
@@ -268,6 +281,7 @@ def abort_sync(sync_id: str):
                    parameters=[{"name": "format", "in": "query", "required": False,
                                 "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}}])
 def sync_report(sync_id: str):
+    _only_query("format")
     sync = _own_sync(sync_id)
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
