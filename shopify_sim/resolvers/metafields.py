@@ -1101,6 +1101,147 @@ def metafield_definition_create(ctx: Any, info: Any, definition: dict[str, Any])
     return {"createdDefinition": definition_view(ctx, created), "userErrors": []}
 
 
+def _definition_by(ctx: Any, definition_id: Optional[str], identifier: Optional[dict[str, Any]]
+                   ) -> Optional[MetafieldDefinition]:
+    if definition_id is not None:
+        parsed = parse_gid(definition_id)
+        if parsed is None or parsed[0] != "MetafieldDefinition" or not parsed[1].isdigit():
+            return None
+        return next((d for d in ctx.catalog.metafield_definitions if d.id == int(parsed[1])), None)
+    if identifier is not None:
+        return find_definition(ctx, identifier["ownerType"], resolve_namespace(ctx, identifier.get("namespace")),
+                               identifier["key"])
+    return None
+
+
+def _pin(ctx: Any, d: MetafieldDefinition) -> Optional[tuple[str, str]]:
+    """Pin at the end of the owner type's pinned list; (code, message) when refused."""
+    if d.pinned_position is not None:
+        return "ALREADY_PINNED", "Definition already pinned."
+    pinned = [x.pinned_position for x in ctx.catalog.metafield_definitions
+              if x.owner_type == d.owner_type and x.pinned_position is not None]
+    if len(pinned) >= PINNED_LIMIT:
+        return "PINNED_LIMIT_REACHED", f"Limit of {PINNED_LIMIT} pinned definitions."
+    d.pinned_position = max(pinned, default=0) + 1
+    return None
+
+
+def _unpin(ctx: Any, d: MetafieldDefinition) -> None:
+    """Unpin; the definitions pinned after it move up one place."""
+    position, d.pinned_position = d.pinned_position, None
+    if position is None:
+        return
+    for other in ctx.catalog.metafield_definitions:
+        if other.owner_type == d.owner_type and other.pinned_position is not None and other.pinned_position > position:
+            other.pinned_position -= 1
+
+
+@mutation("metafieldDefinitionUpdate")
+def metafield_definition_update(ctx: Any, info: Any, definition: dict[str, Any]) -> dict[str, Any]:
+    """Name, description, validations, capabilities, access and pinning of an
+    existing definition, found by owner type, namespace and key."""
+    def refused(field: Optional[list[str]], message: str, code: str) -> dict[str, Any]:
+        return {"updatedDefinition": None, "validationJob": None, "userErrors": [user_error(field, message, code)]}
+
+    d = find_definition(ctx, definition["ownerType"], resolve_namespace(ctx, definition.get("namespace")),
+                        definition["key"])
+    if d is None:
+        return refused(["definition"], "Definition not found.", "NOT_FOUND")
+    name, description = definition.get("name"), definition.get("description")
+    if name is not None and len(name) > 255:
+        return refused(["definition", "name"], "Name is too long (maximum is 255 characters)", "TOO_LONG")
+    if description is not None and len(description) > 255:
+        return refused(["definition", "description"], "Description is too long (maximum is 255 characters)", "TOO_LONG")
+    validations = definition.get("validations")
+    if validations is not None:
+        option_error = _validation_option_error(d.type, validations)
+        if option_error:
+            return {"updatedDefinition": None, "validationJob": None, "userErrors": [option_error]}
+    capabilities = definition.get("capabilities") or {}
+    for capability, label in (("uniqueValues", "unique_values"),
+                              ("smartCollectionCondition", "smart_collection_condition")):
+        if (capabilities.get(capability) or {}).get("enabled") and not _capability_eligible(capability, d.owner_type, d.type):
+            return refused(["definition"], f"The capability {label} is not valid for this definition.",
+                           "INVALID_CAPABILITY")
+    if definition.get("pin") is True and d.pinned_position is None:
+        refusal = _pin(ctx, d)
+        if refusal:
+            return refused(["definition"], refusal[1], refusal[0])
+    elif definition.get("pin") is False:
+        _unpin(ctx, d)
+    if name is not None:
+        d.name = name
+    if description is not None:
+        d.description = description
+    if validations is not None:
+        d.validations = [{"name": v["name"], "value": v.get("value")} for v in validations]
+    for capability, value in capabilities.items():
+        if value is not None:
+            d.capabilities = {**(d.capabilities or {}), capability: {"enabled": bool(value.get("enabled"))}}
+    if definition.get("access"):
+        d.access = {**(d.access or {}), **{k: v for k, v in definition["access"].items() if v is not None}}
+    d.updated_at = ctx.now
+    return {"updatedDefinition": definition_view(ctx, d), "validationJob": None, "userErrors": []}
+
+
+@mutation("metafieldDefinitionDelete")
+def metafield_definition_delete(ctx: Any, info: Any, id: Optional[str] = None,
+                                identifier: Optional[dict[str, Any]] = None,
+                                deleteAllAssociatedMetafields: Optional[bool] = None) -> dict[str, Any]:
+    """Delete a definition; its metafields go too when asked (and must, for
+    id and reference types, as Shopify requires)."""
+    d = _definition_by(ctx, id, identifier)
+    if d is None:
+        return {"deletedDefinitionId": None, "deletedDefinition": None,
+                "userErrors": [user_error(["id"] if id is not None else ["identifier"], "Definition not found.",
+                                          "NOT_FOUND")]}
+    if not deleteAllAssociatedMetafields:
+        base = d.type[5:] if d.type.startswith("list.") else d.type
+        if base == "id":
+            return {"deletedDefinitionId": None, "deletedDefinition": None, "userErrors": [user_error(
+                None, "Deleting an id type metafield definition requires deletion of its associated metafields.",
+                "ID_TYPE_DELETION_ERROR")]}
+        if base.endswith("_reference"):
+            return {"deletedDefinitionId": None, "deletedDefinition": None, "userErrors": [user_error(
+                None, "Deleting a reference type metafield definition requires deletion of its associated "
+                      "metafields.", "REFERENCE_TYPE_DELETION_ERROR")]}
+    _unpin(ctx, d)
+    ctx.catalog.metafield_definitions.remove(d)
+    if deleteAllAssociatedMetafields:
+        for owner, by_key in ctx.catalog.metafields.items():
+            if owner_type_of(owner) == d.owner_type:
+                by_key.pop((d.namespace, d.key), None)
+    return {"deletedDefinitionId": d.gid,
+            "deletedDefinition": {"__typename": "MetafieldDefinitionIdentifier", "ownerType": d.owner_type,
+                                  "namespace": d.namespace, "key": d.key},
+            "userErrors": []}
+
+
+@mutation("metafieldDefinitionPin")
+def metafield_definition_pin(ctx: Any, info: Any, definitionId: Optional[str] = None,
+                             identifier: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    d = _definition_by(ctx, definitionId, identifier)
+    if d is None:
+        return {"pinnedDefinition": None, "userErrors": [user_error(None, "Definition not found.", "NOT_FOUND")]}
+    refusal = _pin(ctx, d)
+    if refusal:
+        return {"pinnedDefinition": None, "userErrors": [user_error(None, refusal[1], refusal[0])]}
+    return {"pinnedDefinition": definition_view(ctx, d), "userErrors": []}
+
+
+@mutation("metafieldDefinitionUnpin")
+def metafield_definition_unpin(ctx: Any, info: Any, definitionId: Optional[str] = None,
+                               identifier: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    d = _definition_by(ctx, definitionId, identifier)
+    if d is None:
+        return {"unpinnedDefinition": None, "userErrors": [user_error(None, "Definition not found.", "NOT_FOUND")]}
+    if d.pinned_position is None:
+        return {"unpinnedDefinition": None,
+                "userErrors": [user_error(None, f"Definition {d.id} isn't pinned.", "NOT_PINNED")]}
+    _unpin(ctx, d)
+    return {"unpinnedDefinition": definition_view(ctx, d), "userErrors": []}
+
+
 def iter_metafields(ctx: Any) -> Iterable[Metafield]:
     for by_key in ctx.catalog.metafields.values():
         yield from by_key.values()
