@@ -26,6 +26,10 @@ from .fields import METAFIELD_PREFIX, STANDARD_BY_KEY, STANDARD_FIELDS, FieldSpe
     unsearchable_reason
 
 MAX_VALUE_LENGTH = 1024
+# Shopify's text search returns superstrings too ("Shirt" finds every shirt).
+# Comparing more candidates than this would spend minutes of the store's API
+# budget on one preview, so such a request is refused instead.
+MAX_CANDIDATE_PAGES = 40
 Value = Union[StrictInt, Annotated[StrictStr, Field(max_length=MAX_VALUE_LENGTH)]]
 
 
@@ -180,8 +184,15 @@ def find_matches(client: AdminApiClient, spec: FieldSpec, values: list[Any]) -> 
 
     found: dict[str, dict[tuple[str, Optional[str]], dict[str, Any]]] = {}
     search_filter = spec.search_filter
+    pages_before = client.stats.requests
     for _, query in batches(search_filter, list(dict.fromkeys(to_search.values()))):
         for node in _pages(client, spec, query):
+            if client.stats.requests - pages_before > MAX_CANDIDATE_PAGES:
+                raise Problem(422, "These values match too many products in Shopify's search to compare them all; "
+                                   "match on a more specific field such as sku or handle.",
+                              title="Unprocessable Content",
+                              errors=[{"field": "values", "message": "too broad for a search on "
+                                                                     f"{spec.key}"}])
             for raw in node_values(spec, node):
                 key = normalise(raw, exact=exact)
                 if key in by_key:

@@ -17,6 +17,7 @@ def _products():
          "variants": [{"sku": 'P"12:STEEL'}]},
         {"title": "Blue Shirt Deluxe", "handle": "blue-shirt-deluxe", "vendor": "Acme", "variants": [{"sku": "ABC-10"}]},
         {"title": "Shared", "handle": "shared-1", "variants": [{"sku": "DUP"}]},
+        {"title": "Odd", "handle": "odd", "variants": [{"sku": "X(1) \\ y OR z*"}]},
         {"title": "Shared", "handle": "shared-2", "variants": [{"sku": "dup"}]},
     ]
 
@@ -32,6 +33,13 @@ def _matches(client, token, field, values):
     response = client.post("/bridge/v1/matches", headers=bearer(token), json={"shopify_field": field, "values": values})
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
+
+
+def test_search_syntax_in_values_is_literal(client, store):
+    _, token = store
+    body = _matches(client, token, "sku", ["x(1) \\ Y or Z*", "X(1)", "*"])
+    assert [m["products"][0]["handle"] for m in body["matches"]] == ["odd"]
+    assert body["unmatched"] == ["X(1)", "*"]
 
 
 def test_sku_matches_are_exact_trimmed_and_case_insensitive(client, store):
@@ -132,3 +140,14 @@ def test_cross_store_tokens_see_only_their_store(client, sim_shop):
     # Revoking with B's token leaves A's connection alone.
     assert client.delete("/bridge/v1/connection", headers=bearer(token_b)).status_code == 204
     assert client.get("/bridge/v1/store", headers=bearer(token_a)).status_code == 200
+
+
+def test_too_broad_values_are_refused_not_paged_forever(client, sim_shop, monkeypatch):
+    from cloudinary_bridge import matches
+    monkeypatch.setattr(matches, "MAX_CANDIDATE_PAGES", 2)
+    shop = sim_shop(generate={"products": 1200, "seed": 3})
+    token = connect(client, shop.domain)["token"]
+    # Every generated product carries the tag seed-3: 1,200 candidates, 5 pages.
+    response = client.post("/bridge/v1/matches", headers=bearer(token),
+                           json={"shopify_field": "tag", "values": ["seed-3"]})
+    assert response.status_code == 422 and response.get_json()["errors"][0]["field"] == "values"
