@@ -294,6 +294,13 @@ class Catalog:
             return None
         return f
 
+    def file_by_number(self, value: str) -> File | None:
+        """A file by the number in any gid (gid://shopify/<anything>/N)."""
+        parsed = parse_gid(value)
+        if parsed is None or not parsed[1].isdigit():
+            return None
+        return self.files.get(int(parsed[1]))
+
     def product_by_gid(self, value: str) -> Product | None:
         parsed = parse_gid(value)
         if parsed is None or parsed[0] != "Product" or not parsed[1].isdigit():

@@ -85,8 +85,11 @@ def has_any_scope(ctx: Any, scopes: Iterable[str]) -> bool:
 
 
 # -- pagination ------------------------------------------------------------
-def encode_cursor(key: Any) -> str:
-    return base64.b64encode(json.dumps({"last_id": key, "last_value": key}).encode()).decode()
+def encode_cursor(key: Any, value: Any = None) -> str:
+    """Shopify's cursor: base64 of compact JSON naming the last id and the
+    sort value there (`{"last_id":1,"last_value":"1"}`)."""
+    payload = {"last_id": key, "last_value": key if value is None else value}
+    return base64.b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
 
 
 def decode_cursor(cursor: str) -> Any:
@@ -113,7 +116,8 @@ def check_page_args(args: dict[str, Any]) -> None:
 
 
 def connection(items: Sequence[Any], args: dict[str, Any], *, key: Callable[[Any], Any],
-               node: Callable[[Any], Any], keys_sorted: bool = False) -> dict[str, Any]:
+               node: Callable[[Any], Any], keys_sorted: bool = False,
+               sort_value: Optional[Callable[[Any], Any]] = None) -> dict[str, Any]:
     """A Relay connection page over `items` (already filtered and ordered).
 
     Cursors carry the item's key; `keys_sorted` says the keys ascend in
@@ -147,7 +151,8 @@ def connection(items: Sequence[Any], args: dict[str, Any], *, key: Callable[[Any
     page = items[page_start:page_end]
     page_keys = keys[page_start:page_end]
     nodes = [node(i) for i in page]
-    edges = [{"cursor": encode_cursor(k), "node": n} for k, n in zip(page_keys, nodes)]
+    values = [sort_value(i) for i in page] if sort_value is not None else [None] * len(page)
+    edges = [{"cursor": encode_cursor(k, v), "node": n} for k, v, n in zip(page_keys, values, nodes)]
     return {
         "edges": edges,
         "nodes": nodes,

@@ -12,7 +12,7 @@ from ..catalog import (EXTERNAL_VIDEO, GENERIC_FILE, MEDIA_IMAGE, MEDIA_KINDS, M
 from . import mutation, query
 from .common import connection, error, has_any_scope, user_error
 from .sources import (CONTENT_TYPE_KINDS, KIND_CONTENT_TYPES, MAX_SOURCE_LENGTH, append_uuid, default_filename,
-                      extension_of, guess_kind, is_external_video_url, read_source)
+                      raw_extension_of, guess_kind, is_external_video_url, read_source)
 from .views import CONTENT_TYPES, file_view
 
 MAX_ALT_LENGTH = 512
@@ -62,6 +62,14 @@ FILE_SORTS = {
 }
 
 
+# What a files cursor carries as `last_value` per sort key (captured: the
+# id as a string for ID).
+FILE_CURSOR_VALUES = {
+    "CREATED_AT": lambda f: int(f.created_at * 1000), "UPDATED_AT": lambda f: int(f.updated_at * 1000),
+    "FILENAME": lambda f: f.filename, "ORIGINAL_UPLOAD_SIZE": lambda f: f.original_file_size or 0,
+}
+
+
 class _StatusFile:
     """A file with its current status attached, for status: filters."""
     __slots__ = ("_file", "_status")
@@ -85,7 +93,8 @@ def resolve_files(ctx: Any, info: Any, **args: Any) -> dict[str, Any]:
     if args.get("reverse"):
         items.reverse()
     return connection(items, args, key=lambda f: f.id, node=lambda f: file_view(ctx, f),
-                      keys_sorted=sort_key in ("ID", "RELEVANCE") and not args.get("reverse"))
+                      keys_sorted=sort_key in ("ID", "RELEVANCE") and not args.get("reverse"),
+                      sort_value=FILE_CURSOR_VALUES.get(sort_key, lambda f: str(f.id)))
 
 
 # -- fileCreate ------------------------------------------------------------
@@ -95,10 +104,17 @@ def file_create(ctx: Any, info: Any, files: list[dict[str, Any]]) -> dict[str, A
     errors: list[dict[str, Any]] = []
     plans: list[tuple[str, Any, dict[str, Any], str, Optional[File]]] = []
     names_in_batch: set[str] = set()
-    for i, item in enumerate(files):
+    for item in files:
+        # Argument checks answer a top-level error before any row is read.
         url = item.get("originalSource")
+        if isinstance(url, str) and not url:
+            raise error("originalSource is too short (minimum is 1)", "INVALID_FIELD_ARGUMENTS")
         if isinstance(url, str) and len(url) > MAX_SOURCE_LENGTH:
             raise error(f"originalSource is too long (maximum is {MAX_SOURCE_LENGTH})", "INVALID_FIELD_ARGUMENTS")
+    for i, item in enumerate(files):
+        url = item["originalSource"]
+        # Shopify's precedence (captured): alt, source URL, filename
+        # extension, then content type and duplicate mode.
         alt = item.get("alt")
         if alt is not None and len(alt) > MAX_ALT_LENGTH:
             errors.append(user_error(["files", i, "alt"], ALT_TOO_LONG, "ALT_VALUE_LIMIT_EXCEEDED"))
@@ -108,7 +124,15 @@ def file_create(ctx: Any, info: Any, files: list[dict[str, Any]]) -> dict[str, A
             errors.append(user_error(["files", i, "originalSource"], "File URL is invalid",
                                      "INVALID_IMAGE_SOURCE_URL"))
             continue
+        filename = item.get("filename")
         content_type = item.get("contentType")
+        # The extension comparison is case-sensitive (`.PNG` source, `.png` name: refused).
+        if filename is not None and source.raw_extension and content_type != "EXTERNAL_VIDEO" \
+                and raw_extension_of(filename) != source.raw_extension:
+            errors.append(user_error(["files", i, "filename"],
+                                     "Provided filename extension must match original source.",
+                                     "MISMATCHED_FILENAME_AND_ORIGINAL_SOURCE"))
+            continue
         kind = CONTENT_TYPE_KINDS[content_type] if content_type else guess_kind(source)
         if kind in (VIDEO, MODEL_3D) and source.staged is None:
             # Shopify accepts videos and 3D models only from staged uploads.
@@ -118,13 +142,6 @@ def file_create(ctx: Any, info: Any, files: list[dict[str, Any]]) -> dict[str, A
         if kind == EXTERNAL_VIDEO and not is_external_video_url(url):
             errors.append(user_error(["files", i, "originalSource"], "External video URL is invalid", "INVALID"))
             continue
-        filename = item.get("filename")
-        if filename is not None:
-            if source.extension and extension_of(filename) != source.extension and kind != EXTERNAL_VIDEO:
-                errors.append(user_error(["files", i, "filename"],
-                                         "Provided filename extension must match original source.",
-                                         "MISMATCHED_FILENAME_AND_ORIGINAL_SOURCE"))
-                continue
         mode = item.get("duplicateResolutionMode") or "APPEND_UUID"
         if mode == "REPLACE":
             if not content_type:
@@ -201,9 +218,11 @@ def file_update(ctx: Any, info: Any, files: list[dict[str, Any]]) -> dict[str, A
         raise error("Access denied: Missing permission to manage products.", "ACCESS_DENIED",
                     documentation="https://shopify.dev/api/usage/access-scopes")
     for item in files:
-        for key in ("originalSource", "previewImageSource"):
-            if isinstance(item.get(key), str) and len(item[key]) > MAX_SOURCE_LENGTH:
-                raise error(f"{key} is too long (maximum is {MAX_SOURCE_LENGTH})", "INVALID_FIELD_ARGUMENTS")
+        # Only originalSource is length-checked (an over-long previewImageSource
+        # was accepted in the captures).
+        source_arg = item.get("originalSource")
+        if isinstance(source_arg, str) and len(source_arg) > MAX_SOURCE_LENGTH:
+            raise error(f"originalSource is too long (maximum is {MAX_SOURCE_LENGTH})", "INVALID_FIELD_ARGUMENTS")
 
     # Whole-batch checks: every id exists, every file is READY.
     targets: list[File] = []
@@ -226,7 +245,7 @@ def file_update(ctx: Any, info: Any, files: list[dict[str, Any]]) -> dict[str, A
         if filename is not None and f.kind not in (MEDIA_IMAGE, GENERIC_FILE):
             batch_errors.append(user_error(["files"], "Updating the filename is only supported on images and "
                                            "generic files", "UNSUPPORTED_MEDIA_TYPE_FOR_FILENAME_UPDATE"))
-        elif filename is not None and extension_of(filename) != extension_of(f.filename):
+        elif filename is not None and raw_extension_of(filename) != raw_extension_of(f.filename):
             batch_errors.append(user_error(["files"], "The filename extension provided must match the original "
                                            "filename.", "INVALID_FILENAME_EXTENSION"))
         for ref in (item.get("referencesToAdd") or []) + (item.get("referencesToRemove") or []):
@@ -309,7 +328,9 @@ def file_delete(ctx: Any, info: Any, fileIds: list[str]) -> dict[str, Any]:
     found: list[File] = []
     missing: list[str] = []
     for value in fileIds:
-        f = catalog.file_by_gid(value)
+        # Shopify deletes by the numeric id whatever type the gid names
+        # (a MediaImage deleted as gid://shopify/Video/N answers its real gid).
+        f = catalog.file_by_number(value)
         (found.append(f) if f is not None else missing.append(value))
     if missing:
         message = (f"File id {missing[0]} does not exist." if len(missing) == 1
@@ -330,3 +351,31 @@ def file_delete(ctx: Any, info: Any, fileIds: list[str]) -> dict[str, Any]:
             deleted.append(f.gid)
     return {"deletedFileIds": deleted, "userErrors": []}
 
+
+
+# -- fileAcknowledgeUpdateFailed ---------------------------------------------
+@mutation("fileAcknowledgeUpdateFailed")
+def file_acknowledge_update_failed(ctx: Any, info: Any, fileIds: list[str]) -> dict[str, Any]:
+    """"Acknowledges file update failure by resetting FAILED status to READY
+    and clearing any media errors." Files still processing are refused."""
+    catalog = ctx.catalog
+    d = delay(ctx)
+    found: list[File] = []
+    missing: list[str] = []
+    for value in fileIds:
+        f = catalog.file_by_gid(value)
+        (found.append(f) if f is not None else missing.append(value))
+    if missing:
+        message = (f"File id {missing[0]} does not exist." if len(missing) == 1
+                   else f"File ids {','.join(missing)} do not exist.")
+        return {"files": None, "userErrors": [user_error(["fileIds"], message, "FILE_DOES_NOT_EXIST")]}
+    busy = [f.gid for f in found if not processing.is_processed(f, ctx.now, d)]
+    if busy:
+        message = (f"File with id {busy[0]} is not in the READY state." if len(busy) == 1
+                   else f"Files with ids {', '.join(busy)} are not in the READY state.")
+        return {"files": None, "userErrors": [user_error(["fileIds"], message, "NON_READY_STATE")]}
+    for f in found:
+        if f.fail_code:
+            f.fail_code = None
+            f.updated_at = ctx.now
+    return {"files": [file_view(ctx, f) for f in found], "userErrors": []}

@@ -150,6 +150,10 @@ PRODUCT_SORTS = {
     "UPDATED_AT": lambda p: (p.updated_at, p.id), "VENDOR": lambda p: (p.vendor.casefold(), p.id),
     "PRODUCT_TYPE": lambda p: (p.product_type.casefold(), p.id),
 }
+PRODUCT_CURSOR_VALUES = {
+    "TITLE": lambda p: p.title, "VENDOR": lambda p: p.vendor, "PRODUCT_TYPE": lambda p: p.product_type,
+    "CREATED_AT": lambda p: int(p.created_at * 1000), "UPDATED_AT": lambda p: int(p.updated_at * 1000),
+}
 VARIANT_SORTS = {
     "SKU": lambda v: (v.sku.casefold(), v.id), "TITLE": lambda v: (v.title.casefold(), v.id),
     "POSITION": lambda v: (v.product_id, v.position, v.id), "CREATED_AT": lambda v: (v.created_at, v.id),
@@ -169,7 +173,8 @@ def _ordered(items: list, sorts: dict, args: dict[str, Any]) -> tuple[list, bool
 @query("products")
 def resolve_products(ctx: Any, info: Any, **args: Any) -> dict[str, Any]:
     items, by_id = _ordered(search_products(ctx.catalog, args.get("query")), PRODUCT_SORTS, args)
-    return connection(items, args, key=lambda p: p.id, node=lambda p: product_view(ctx, p), keys_sorted=by_id)
+    return connection(items, args, key=lambda p: p.id, node=lambda p: product_view(ctx, p), keys_sorted=by_id,
+                      sort_value=PRODUCT_CURSOR_VALUES.get(args.get("sortKey") or "ID"))
 
 
 @query("productVariants")

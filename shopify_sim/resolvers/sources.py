@@ -31,7 +31,11 @@ class Source:
     url: str
     staged: Optional[StagedUpload]
     filename: str  # from the URL's last path segment (or the staged upload)
-    extension: str  # lower-case, no dot; "" if none
+    raw_extension: str  # as written, no dot; "" if none
+
+    @property
+    def extension(self) -> str:
+        return self.raw_extension.lower()
 
     @property
     def mime_type(self) -> str:
@@ -63,8 +67,7 @@ def read_source(ctx: Any, url: str) -> Optional[Source]:
         name = staged.filename
     else:
         name = unquote(posixpath.basename(urlparse(url).path)) or "file"
-    ext = name.rsplit(".", 1)[1].lower() if "." in name else ""
-    return Source(url=url, staged=staged, filename=name, extension=ext)
+    return Source(url=url, staged=staged, filename=name, raw_extension=raw_extension_of(name))
 
 
 def guess_kind(source: Source) -> str:
@@ -104,5 +107,9 @@ def append_uuid(filename: str) -> str:
     return f"{stem}_{token}.{ext}" if dot else f"{filename}_{token}"
 
 
+def raw_extension_of(filename: str) -> str:
+    return filename.rsplit(".", 1)[1] if "." in filename else ""
+
+
 def extension_of(filename: str) -> str:
-    return filename.rsplit(".", 1)[1].lower() if "." in filename else ""
+    return raw_extension_of(filename).lower()

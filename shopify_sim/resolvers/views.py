@@ -76,7 +76,9 @@ def file_view(ctx: Any, f: File) -> dict[str, Any]:
         "id": f.gid,
         "alt": f.alt,
         "createdAt": iso(f.created_at),
-        "updatedAt": iso(f.updated_at),
+        # Finishing processing updates the file (captured: updatedAt moves on READY).
+        "updatedAt": iso(max(f.updated_at, f.processing_started_at + processing.delay_for(f, delay))
+                         if processing.is_processed(f, now, delay) else f.updated_at),
         "fileStatus": status,
         "fileErrors": errors,
         "preview": {"__typename": "MediaPreviewImage", "image": preview_image, "status": status},
@@ -92,7 +94,8 @@ def file_view(ctx: Any, f: File) -> dict[str, Any]:
         view.update({
             # While a replaced source is processed the image is null (observed).
             "image": image_view(f, url, f.alt) if processed else None,
-            "mimeType": f.mime_type,
+            # Shopify reports the MIME type once it has read the file.
+            "mimeType": f.mime_type if processed else None,
             "originalSource": {"url": f.original_source, "fileSize": f.original_file_size},
             "translations": lambda info, **a: [],
         })
@@ -118,7 +121,7 @@ def file_view(ctx: Any, f: File) -> dict[str, Any]:
     elif f.kind == GENERIC_FILE:
         view.update({
             "url": url if processed else None,
-            "mimeType": f.mime_type,
+            "mimeType": f.mime_type if processed else None,
             "originalFileSize": f.original_file_size,
         })
     return view

@@ -322,4 +322,7 @@ def test_files_query_filters_and_pages(sim_api):
     assert [n["id"] for n in sim_api.data(query, {"q": "media_type:IMAGE"})["files"]["nodes"]] == ids
     assert [n["id"] for n in sim_api.data(query, {"q": "filename:f1.png"})["files"]["nodes"]] == [ids[1]]
     pending = sim_api.data(query, {"q": "status:UPLOADED"})["files"]["nodes"]
-    assert pending[0]["mimeType"] == "application/pdf" and len(pending) == 1
+    assert len(pending) == 1 and pending[0]["mimeType"] is None  # known once processed
+    sim_api.finish_processing()
+    ready = sim_api.data(query, {"q": "media_type:GENERIC_FILE status:READY"})["files"]["nodes"]
+    assert [n["id"] for n in ready] == [pending[0]["id"]] and ready[0]["mimeType"] == "application/pdf"
