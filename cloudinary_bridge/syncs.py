@@ -7,25 +7,25 @@ another store's sync id is a 404.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import logging
 import re
 from datetime import datetime
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from flask import Response, current_app, g, jsonify, request
-from pydantic import BaseModel, Field, RootModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from jobs.planner import SyncRequest
 from jobs.sync_dispatch import FINISHED, dispatch_next
 from shopify_app.extensions import db
-from shopify_app.models import Sync, SyncItem, utcnow
+from shopify_app.models import Sync, utcnow
 from shopify_app.problems import PROBLEM_TYPE_BASE, Problem
+# The status object and report rows are shared with the admin's sync history.
+from shopify_app.sync_views import ReportRow, SyncStatus, report_csv, report_filename, report_rows, sync_status
 
 from . import bp, openapi
 from .errors import json_body, validation_problem
@@ -37,29 +37,6 @@ log = logging.getLogger(__name__)
 KINDS = ("sync", "unlink")  # uploads have their own endpoints
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 SYNC_ID = re.compile(r"^[0-9a-f]{32}$")
-REPORT_COLUMNS = ("product_id", "product_title", "group_value", "public_id", "action", "position", "media_id",
-                  "error", "detail")
-Status = Literal["queued", "running", "succeeded", "partially_succeeded", "failed", "aborted"]
-
-
-class Progress(BaseModel):
-    products_total: int
-    products_done: int
-    assets_total: int
-    assets_linked: int
-    failures: int
-
-
-class SyncStatus(BaseModel):
-    id: str
-    kind: Literal["sync", "unlink"]
-    status: Status
-    dry_run: bool
-    created_at: datetime
-    started_at: Optional[datetime]
-    finished_at: Optional[datetime]
-    progress: Progress
-    errors: list[dict[str, Any]]
 
 
 class SyncAccepted(BaseModel):
@@ -75,33 +52,11 @@ class SyncList(BaseModel):
     syncs: list[SyncStatus]
 
 
-class ReportRow(BaseModel):
-    product_id: Optional[str]
-    product_title: Optional[str]
-    group_value: Optional[str]
-    public_id: Optional[str]
-    action: Literal["created", "replaced", "moved", "unchanged", "removed", "skipped", "failed"]
-    position: Optional[int] = Field(description="1-based place in the product gallery")
-    media_id: Optional[str]
-    error: Optional[str]
-    detail: Optional[str] = Field(description="Why a row was skipped, removed or replaced")
-
-
 class Report(RootModel[list[ReportRow]]):
     pass
 
 
 # -- representations -----------------------------------------------------------------------------
-
-def sync_status(sync: Sync) -> dict[str, Any]:
-    return SyncStatus(
-        id=sync.id, kind=sync.kind, status=sync.status, dry_run=sync.dry_run, created_at=sync.created_at,  # type: ignore[arg-type]
-        started_at=sync.started_at, finished_at=sync.finished_at,
-        progress=Progress(products_total=sync.products_total, products_done=sync.products_done,
-                          assets_total=sync.assets_total, assets_linked=sync.assets_linked,
-                          failures=sync.failures),
-        errors=list(sync.errors or [])).model_dump(mode="json")
-
 
 def accepted(sync: Sync) -> dict[str, Any]:
     """The first answer to a POST, replayed as is for a repeated Idempotency-Key."""
@@ -287,22 +242,8 @@ def sync_report(sync_id: str):
     if fmt not in ("json", "csv"):
         raise Problem(400, "format must be json or csv.", title="Bad Request",
                       errors=[{"field": "format", "message": "must be json or csv"}])
-    items = db.session.scalars(select(SyncItem).where(SyncItem.sync_id == sync.id).order_by(SyncItem.seq)).all()
-    rows = [{column: getattr(item, column) for column in REPORT_COLUMNS} for item in items]
+    rows = report_rows(sync)
     if fmt == "json":
         return jsonify(rows)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(REPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([_csv_cell(row[column]) for column in REPORT_COLUMNS])
-    return Response(buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="assetlink-sync-{sync.id}.csv"'})
-
-
-def _csv_cell(value: Any) -> Any:
-    """Cells a spreadsheet would run as a formula get a leading quote (OWASP
-    CSV injection): product titles and metadata come from many hands."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
+    return Response(report_csv(rows), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{report_filename(sync, "csv")}"'})
