@@ -210,3 +210,28 @@ def test_the_embedded_api_wants_a_bearer_session_token(client, token_endpoint):
     assert expired.headers["X-Shopify-Retry-Invalid-Session-Request"] == "1"
     ok = client.get("/app/api/connection", headers={"Authorization": f"Bearer {make_session_token(SHOP)}"})
     assert ok.status_code == 200
+
+
+def test_simultaneous_first_loads_exchange_once(app, token_endpoint):
+    """Two tabs opening the app at once: a second exchange would retire the
+    first pair's refresh token, so only one may happen."""
+    import threading
+    token_endpoint.delay_seconds = 0.3
+    statuses: list[int] = []
+    start = threading.Barrier(4)
+
+    def open_tab() -> None:
+        with app.test_client() as tab:
+            start.wait()
+            statuses.append(tab.get(app_load()).status_code)
+
+    threads = [threading.Thread(target=open_tab) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert statuses == [200] * 4
+    assert len(token_endpoint.grants("urn:ietf:params:oauth:grant-type:token-exchange")) == 1
+    with app.app_context():
+        shop = db.session.scalar(db.select(Shop).where(Shop.domain == SHOP))
+        assert crypto.decrypt(shop.refresh_token_enc) in token_endpoint.refresh_tokens

@@ -104,6 +104,16 @@ def authenticate_document_load() -> tuple[Shop | None, Response | None]:
 
 def _install(shop_domain: str, id_token: str) -> tuple[Shop | None, Response | None]:
     """First load: exchange the ID token for an expiring offline token."""
+    with tokens.install_lock(shop_domain):
+        # Another request may have installed the shop while this one waited.
+        shop = db.session.scalar(select(Shop).where(Shop.domain == shop_domain)
+                                 .execution_options(populate_existing=True))
+        if shop is not None and shop.is_installed and tokens.has_live_tokens(shop):
+            return shop, None
+        return _exchange_and_install(shop_domain, id_token)
+
+
+def _exchange_and_install(shop_domain: str, id_token: str) -> tuple[Shop | None, Response | None]:
     try:
         grant = token_exchange.exchange_id_token(shop_domain, id_token)
     except token_exchange.InvalidSubjectToken:

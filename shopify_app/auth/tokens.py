@@ -11,12 +11,15 @@ then `access_token_for` once more.
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import threading
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -79,13 +82,38 @@ def missing_scopes(granted: str, required: str) -> list[str]:
     return [s for s in (r.strip() for r in required.split(",")) if s and s not in have]
 
 
-_local_locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
+_local_locks: dict[int | str, threading.Lock] = defaultdict(threading.Lock)
 _local_locks_guard = threading.Lock()
 
 
-def _local_lock(shop_id: int) -> threading.Lock:
+def _local_lock(key: int | str) -> threading.Lock:
     with _local_locks_guard:
-        return _local_locks[shop_id]
+        return _local_locks[key]
+
+
+@contextlib.contextmanager
+def install_lock(shop_domain: str) -> Iterator[None]:
+    """Serialise getting a first token pair for one shop.
+
+    Each token exchange retires the refresh token of the previous one, so two
+    tabs opening the app at once must not both exchange: the second waits
+    here, then finds the shop installed. There may be no shop row to lock
+    yet, so this is a PostgreSQL advisory lock keyed by the domain (held on a
+    connection of its own); on SQLite, a process-local lock.
+    """
+    with _local_lock("install:" + shop_domain):
+        if db.engine.dialect.name != "postgresql":
+            yield
+            return
+        digest = hashlib.sha256(b"assetlink-install:" + shop_domain.encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        with db.engine.connect() as connection:
+            connection.execute(select(func.pg_advisory_lock(key)))
+            try:
+                yield
+            finally:
+                connection.execute(select(func.pg_advisory_unlock(key)))
+                connection.commit()
 
 
 def access_token_for(shop: Shop) -> str:
