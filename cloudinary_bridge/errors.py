@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Mapping, Sequence, TypeVar
 
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, ValidationError
@@ -144,6 +144,3 @@ def register(bp: Blueprint) -> None:
         db.session.rollback()
         return problem_response(500, "Something went wrong on our side; it has been logged.")
 
-
-def problems_of(errors: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
-    return [{"field": f, "message": m} for f, m in errors]

@@ -92,6 +92,10 @@ def metafield_definitions(client: AdminApiClient) -> list[FieldSpec]:
         after = connection["pageInfo"]["endCursor"]
 
 
+METAFIELD_SEARCH_NOTE = ("Shopify finds metafield values only by exact, case-sensitive match, so a value in "
+                         "another case does not match")
+
+
 def unsearchable_reason(spec: FieldSpec) -> str | None:
     if spec.searchable:
         return None
@@ -110,5 +114,6 @@ def list_fields():
     fields = [FieldDescription(key=f.key, label=f.label, level=f.level) for f in STANDARD_FIELDS]
     for spec in metafield_definitions(client):
         fields.append(FieldDescription(key=spec.key, label=spec.label, level=spec.level, type=spec.metafield_type,
-                                       matchable=spec.searchable, note=unsearchable_reason(spec)))
+                                       matchable=spec.searchable,
+                                       note=unsearchable_reason(spec) or METAFIELD_SEARCH_NOTE))
     return jsonify(FieldsResponse(fields=fields).model_dump())

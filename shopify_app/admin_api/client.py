@@ -166,7 +166,11 @@ class AdminApiClient:
                 requested = float(cost_info.get("requestedQueryCost") or cost)
                 cost = max(cost, requested)
                 self._expected_costs[doc_key] = requested
-                continue  # _pace waits for the bucket before the retry
+                bucket = self.bucket()
+                if bucket is None or bucket.wait_for(cost, self._clock()) <= 0:
+                    # No usable throttle status: don't hammer, back off.
+                    self._backoff(throttles)
+                continue  # otherwise _pace waits for the bucket before the retry
             if codes & TRANSIENT_GRAPHQL_CODES and not payload.get("data"):
                 faults += 1
                 if faults >= MAX_FAULT_ATTEMPTS:

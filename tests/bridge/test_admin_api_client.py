@@ -173,3 +173,10 @@ def test_top_level_errors_and_user_errors_are_typed():
                                                         "Image URL is invalid")
     assert raised.value.root_field == "productCreateMedia"
     assert client.execute("mutation M { x }", raise_user_errors=False)["productCreateMedia"]["media"] == []
+
+
+def test_throttled_without_a_throttle_status_still_backs_off():
+    throttled = {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]}
+    client, adapter, clock = make_client([(200, throttled), (200, {"data": {"ok": 1}, "extensions": cost()})])
+    assert client.execute("query Z { shop { id } }") == {"ok": 1}
+    assert clock.sleeps and clock.sleeps[0] > 0
