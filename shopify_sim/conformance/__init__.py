@@ -205,6 +205,23 @@ def _variables(root: str, replay: Replay, request: dict[str, Any]) -> dict[str, 
     return {}
 
 
+def _normal(document: str) -> str:
+    return " ".join(re.sub(r"#[^\n]*", "", document).split())
+
+
+def _captured_document(capture: Any, capture_path: str) -> Optional[str]:
+    """The document recorded next to the response a capture path points into, if any."""
+    steps = jsonpath.parse(capture_path)
+    for n in range(len(steps), -1, -1):
+        node = jsonpath.get(capture, "$" + "".join(f"[{s}]" if isinstance(s, int) else f"['{s}']"
+                                                    for s in steps[:n]), None)
+        if isinstance(node, dict):
+            for holder in (node, node.get("request")):
+                if isinstance(holder, dict) and isinstance(holder.get("query"), str) and "{" in holder["query"]:
+                    return holder["query"]
+    return None
+
+
 def _captured_cost(capture: Any, capture_path: str) -> Optional[dict[str, Any]]:
     """The recorded `extensions.cost` of the response a capture path points into."""
     steps = jsonpath.parse(capture_path)
@@ -303,6 +320,10 @@ def _run(root: str, spec: dict[str, Any], result: Result) -> None:
             body = primary_body
         replay.responses[target["name"]] = body
         cost = _captured_cost(capture, target["capturePath"])
+        recorded_document = _captured_document(capture, target["capturePath"])
+        sent = _document(root, capture, request or primary_request) if (request or primary_request) else ""
+        if recorded_document is not None and _normal(recorded_document) != _normal(sent):
+            cost = None  # Shopify priced another document; nothing to compare
         replayed_cost = (body.get("extensions") or {}).get("cost") or {}
         if cost is not None and (request or primary_pair is None):
             pair = CostPair(result.name, target["name"], cost.get("requestedQueryCost"),
