@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from .. import processing
-from ..catalog import EXTERNAL_VIDEO, MEDIA_IMAGE, MODEL_3D, VIDEO, Job, Product
+from ..catalog import EXTERNAL_VIDEO, MEDIA_IMAGE, MODEL_3D, VIDEO, Job, Product, gid
 from . import mutation
 from .common import user_error
 from .files import MAX_ALT_LENGTH, MAX_PRODUCT_MEDIA, MEDIA_LIMIT_MESSAGE, delay, fail_code_for
@@ -216,3 +216,75 @@ def product_variant_detach_media(ctx: Any, info: Any, productId: str,
                                  variantMedia: list[dict[str, Any]]) -> dict[str, Any]:
     return _variant_media(ctx, productId, variantMedia, attaching=False)
 
+
+
+# -- deprecated per-product media mutations (still served in 2026-10) ----------
+def _missing_media_error(field: str, missing: list[str]) -> dict[str, Any]:
+    message = (f"Media id {missing[0]} does not exist" if len(missing) == 1
+               else f"Media ids {','.join(missing)} do not exist")
+    return user_error([field], message, "MEDIA_DOES_NOT_EXIST")
+
+
+def _mirrored(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The deprecated `userErrors` repeat `mediaUserErrors` without codes."""
+    return [{"field": e["field"], "message": e["message"]} for e in errors]
+
+
+@mutation("productUpdateMedia")
+def product_update_media(ctx: Any, info: Any, productId: str, media: list[dict[str, Any]]) -> dict[str, Any]:
+    """All-or-nothing: one unknown or non-ready media item rejects the batch."""
+    catalog = ctx.catalog
+    product = catalog.product_by_gid(productId)
+    if product is None:
+        errors = [user_error(["productId"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")]
+        return {"media": None, "product": None, "mediaUserErrors": errors, "userErrors": _mirrored(errors)}
+    files = [catalog.file_by_gid(item["id"]) for item in media]
+    missing = [item["id"] for item, f in zip(media, files) if f is None or f.id not in product.media_ids]
+    errors: list[dict[str, Any]] = []
+    if missing:
+        errors = [_missing_media_error("media", missing)]
+    elif any(processing.status(f, ctx.now, delay(ctx)) != processing.READY for f in files):
+        errors = [user_error(["media"], "Non-ready media cannot be updated.", "NON_READY_MEDIA")]
+    else:
+        for i, item in enumerate(media):
+            if item.get("alt") is not None and len(item["alt"]) > MAX_ALT_LENGTH:
+                errors.append(user_error(["media", i, "alt"], "The alt value exceeds the maximum limit of 512 "
+                                         "characters.", "INVALID"))
+    if errors:
+        return {"media": None, "product": product_view(ctx, product), "mediaUserErrors": errors,
+                "userErrors": _mirrored(errors)}
+    for item, f in zip(media, files):
+        if item.get("alt") is not None:
+            f.alt = item["alt"]
+            f.updated_at = ctx.now
+    product.updated_at = ctx.now
+    return {"media": [file_view(ctx, f) for f in files], "product": product_view(ctx, product),
+            "mediaUserErrors": [], "userErrors": []}
+
+
+@mutation("productDeleteMedia")
+def product_delete_media(ctx: Any, info: Any, productId: str, mediaIds: list[str]) -> dict[str, Any]:
+    """All-or-nothing; the deleted media leave the Files library too (a
+    product's media item is the file)."""
+    catalog = ctx.catalog
+    product = catalog.product_by_gid(productId)
+    if product is None:
+        errors = [user_error(["productId"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")]
+        return {"deletedMediaIds": None, "deletedProductImageIds": None, "product": None,
+                "mediaUserErrors": errors, "userErrors": _mirrored(errors)}
+    files = [catalog.file_by_gid(value) for value in mediaIds]
+    missing = [value for value, f in zip(mediaIds, files) if f is None or f.id not in product.media_ids]
+    if missing:
+        errors = [_missing_media_error("mediaIds", missing)]
+        return {"deletedMediaIds": None, "deletedProductImageIds": None, "product": product_view(ctx, product),
+                "mediaUserErrors": errors, "userErrors": _mirrored(errors)}
+    deleted, images = [], []
+    for f in files:
+        if f.id in catalog.files:
+            deleted.append(f.gid)
+            if f.kind == MEDIA_IMAGE:
+                images.append(gid("ProductImage", f.id))
+            catalog.delete_file(f)
+    product.updated_at = ctx.now
+    return {"deletedMediaIds": deleted, "deletedProductImageIds": images, "product": product_view(ctx, product),
+            "mediaUserErrors": [], "userErrors": []}

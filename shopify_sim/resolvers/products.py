@@ -257,3 +257,34 @@ def product_update(ctx: Any, info: Any, product: Optional[dict[str, Any]] = None
     target.updated_at = ctx.now
     return {"product": product_view(ctx, target), "userErrors": []}
 
+
+
+# -- productCreate ---------------------------------------------------------
+@mutation("productCreate")
+def product_create(ctx: Any, info: Any, product: Optional[dict[str, Any]] = None,
+                   media: Optional[list[dict[str, Any]]] = None,
+                   input: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """A product with its default variant; an invalid media item creates
+    nothing (`product: null`, as captured)."""
+    from .views import shop_view
+    catalog = ctx.catalog
+    fields = dict(product or input or {})
+    title = (fields.get("title") or "").strip()
+    if not title:
+        return {"product": None, "shop": shop_view(ctx),
+                "userErrors": [user_error(["title"], "Title can't be blank")]}
+    probe = Product(id=0, title=title, handle="")
+    _, errors = create_media_inputs(ctx, probe, media or [], field="media", dry_run=True)
+    if errors:
+        return {"product": None, "shop": shop_view(ctx),
+                "userErrors": [{k: v for k, v in e.items() if k != "code"} for e in errors]}
+    tags = fields.get("tags") or []
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    created = catalog.add_product(title=title, handle=fields.get("handle") or "", vendor=fields.get("vendor") or "",
+                                  product_type=fields.get("productType") or "", tags=[t.strip() for t in tags],
+                                  status=fields.get("status") or "ACTIVE", now=ctx.now)
+    created.description_html = fields.get("descriptionHtml") or ""
+    catalog.add_variant(created, now=ctx.now)
+    create_media_inputs(ctx, created, media or [], field="media", dry_run=False)
+    return {"product": product_view(ctx, created), "shop": shop_view(ctx), "userErrors": []}

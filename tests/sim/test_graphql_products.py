@@ -185,3 +185,26 @@ def test_gallery_query_reads_media_and_variant_media(sim_api):
     assert [n["alt"] for n in data["product"]["media"]["nodes"]] == ["Red Shirt 0", "Red Shirt 1"]
     assert all(n["status"] == "READY" for n in data["product"]["media"]["nodes"])
     assert data["product"]["variants"]["nodes"][0]["media"]["nodes"] == []
+
+
+PRODUCT_CREATE = """mutation($product: ProductCreateInput!, $media: [CreateMediaInput!]) {
+  productCreate(product: $product, media: $media) {
+    product { id title handle tags variants(first: 5) { nodes { title } } media(first: 5) { nodes { alt } } }
+    userErrors { field message } } }"""
+
+
+def test_product_create_with_media_and_its_failures(sim_api):
+    sim_api.create_shop()
+    body = sim_api.data(PRODUCT_CREATE, {"product": {"title": "New Lamp", "tags": ["a", "b"]}, "media": [
+        {"originalSource": "https://img.example.com/lamp.jpg", "mediaContentType": "IMAGE", "alt": "Lamp"}]})
+    created = body["productCreate"]["product"]
+    assert created["handle"] == "new-lamp" and created["tags"] == ["a", "b"]
+    assert created["variants"]["nodes"] == [{"title": "Default Title"}]
+    assert created["media"]["nodes"] == [{"alt": "Lamp"}]
+    body = sim_api.data(PRODUCT_CREATE, {"product": {"title": "Broken"}, "media": [
+        {"originalSource": "nope", "mediaContentType": "IMAGE"}]})
+    assert body["productCreate"] == {"product": None, "userErrors": [
+        {"field": ["media", "0", "originalSource"], "message": "Image URL is invalid"}]}
+    body = sim_api.data(PRODUCT_CREATE, {"product": {"title": " "}})
+    assert body["productCreate"]["userErrors"] == [{"field": ["title"], "message": "Title can't be blank"}]
+    assert [p["title"] for p in sim_api.shop_state()["products"]] == ["New Lamp"]

@@ -326,3 +326,101 @@ def test_files_query_filters_and_pages(sim_api):
     sim_api.finish_processing()
     ready = sim_api.data(query, {"q": "media_type:GENERIC_FILE status:READY"})["files"]["nodes"]
     assert [n["id"] for n in ready] == [pending[0]["id"]] and ready[0]["mimeType"] == "application/pdf"
+
+
+def test_file_create_checks_in_shopifys_order_and_extensions_case_sensitively(sim_api):
+    sim_api.create_shop()
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "data:image/jpeg;base64,abc",
+                                                "filename": "x.png"}]})
+    assert body["fileCreate"]["userErrors"][0]["code"] == "INVALID_IMAGE_SOURCE_URL"
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://img.example.com/a.png",
+                                                "filename": "a.gif", "contentType": "VIDEO",
+                                                "duplicateResolutionMode": "REPLACE"}]})
+    assert body["fileCreate"]["userErrors"][0]["code"] == "MISMATCHED_FILENAME_AND_ORIGINAL_SOURCE"
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://img.example.com/600x400.PNG",
+                                                "filename": "upper.png"}]})
+    assert body["fileCreate"]["userErrors"][0]["code"] == "MISMATCHED_FILENAME_AND_ORIGINAL_SOURCE"
+    body = sim_api.gql(FILE_CREATE, {"files": [{"originalSource": ""}]})
+    assert body["data"] == {"fileCreate": None}
+    assert body["errors"][0]["message"] == "originalSource is too short (minimum is 1)"
+    assert body["errors"][0]["extensions"] == {"code": "INVALID_FIELD_ARGUMENTS"}
+
+
+def test_file_delete_accepts_a_gid_of_another_file_type(sim_api):
+    sim_api.create_shop()
+    image = create_ready_image(sim_api, "https://img.example.com/typed.png")
+    as_video = image.replace("MediaImage", "Video")
+    body = sim_api.data("mutation($ids: [ID!]!) { fileDelete(fileIds: $ids) { deletedFileIds } }", {"ids": [as_video]})
+    assert body["fileDelete"]["deletedFileIds"] == [image]
+
+
+def test_acknowledge_update_failed_resets_a_failed_file(sim_api):
+    sim_api.create_shop()
+    sim_api.client.post(f"/_sim/shops/{DOMAIN}/faults", json={"kind": "file_failure", "match": "bad-v2"})
+    image = create_ready_image(sim_api, "https://img.example.com/ack.png")
+    ack = """mutation($ids: [ID!]!) { fileAcknowledgeUpdateFailed(fileIds: $ids) {
+        files { id fileStatus } userErrors { field message code } } }"""
+    sim_api.data(FILE_UPDATE, {"files": [{"id": image, "originalSource": "https://img.example.com/bad-v2.png"}]})
+    body = sim_api.data(ack, {"ids": [image]})
+    assert body["fileAcknowledgeUpdateFailed"] == {"files": None, "userErrors": [{
+        "field": ["fileIds"], "code": "NON_READY_STATE",
+        "message": f"File with id {image} is not in the READY state."}]}
+    sim_api.finish_processing()
+    assert status_of(sim_api, image)["fileStatus"] == "FAILED"
+    body = sim_api.data(ack, {"ids": [image]})
+    assert body["fileAcknowledgeUpdateFailed"] == {"files": [{"id": image, "fileStatus": "READY"}], "userErrors": []}
+    assert status_of(sim_api, image) == {"fileStatus": "READY", "fileErrors": []}
+
+
+STAGED = """mutation($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) {
+  stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }"""
+
+
+def test_staged_targets_have_shopifys_shape_per_resource(sim_api):
+    sim_api.create_shop()
+    body = sim_api.data(STAGED, {"input": [
+        {"resource": "IMAGE", "filename": "a.png", "mimeType": "image/png", "httpMethod": "POST"},
+        {"resource": "VIDEO", "filename": "v.mp4", "mimeType": "video/mp4", "httpMethod": "POST", "fileSize": "9"},
+        {"resource": "FILE", "filename": "f.txt", "mimeType": "text/plain"},
+        {"resource": "IMAGE", "filename": "x.exe", "mimeType": "application/x-msdownload", "httpMethod": "POST"}]})
+    image, video, put, bad = body["stagedUploadsCreate"]["stagedTargets"]
+    assert [p["name"] for p in image["parameters"]] == [
+        "Content-Type", "success_action_status", "acl", "key", "x-goog-date", "x-goog-credential",
+        "x-goog-algorithm", "x-goog-signature", "policy"]
+    assert [p["name"] for p in video["parameters"]] == ["GoogleAccessId", "key", "policy", "signature"]
+    assert [p["name"] for p in put["parameters"]] == ["content_type", "acl"]
+    assert bad == {"url": None, "resourceUrl": None, "parameters": []}
+    assert body["stagedUploadsCreate"]["userErrors"] == [{
+        "field": ["input", "3", "mimeType"], "message": "x.exe: (application/x-msdownload) is not a recognized format"}]
+    body = sim_api.data(STAGED, {"input": [{"resource": "VIDEO", "filename": "v.mp4", "mimeType": "video/mp4"}]})
+    assert body["stagedUploadsCreate"]["stagedTargets"] == [{"url": None, "resourceUrl": None, "parameters": []}]
+
+
+PRODUCT_MEDIA_FIELDS = "userErrors { field message } mediaUserErrors { field message code }"
+
+
+def test_deprecated_update_and_delete_media_are_all_or_nothing(sim_api):
+    sim_api.create_shop(products=[shirt(media=2)])
+    pid = product_gid(sim_api, "red-shirt")
+    first, second = gallery_ids(sim_api, pid)
+    update = f"""mutation($p: ID!, $m: [UpdateMediaInput!]!) {{ productUpdateMedia(productId: $p, media: $m) {{
+        media {{ id alt }} {PRODUCT_MEDIA_FIELDS} }} }}"""
+    missing = ["gid://shopify/MediaImage/999999999998", "gid://shopify/MediaImage/999999999999"]
+    body = sim_api.data(update, {"p": pid, "m": [{"id": first, "alt": "new"}] + [{"id": m} for m in missing]})
+    result = body["productUpdateMedia"]
+    assert result["media"] is None
+    assert result["mediaUserErrors"] == [{"field": ["media"], "code": "MEDIA_DOES_NOT_EXIST",
+                                          "message": f"Media ids {missing[0]},{missing[1]} do not exist"}]
+    assert result["userErrors"] == [{"field": ["media"], "message": f"Media ids {missing[0]},{missing[1]} do not exist"}]
+    body = sim_api.data(update, {"p": pid, "m": [{"id": first, "alt": "new"}]})
+    assert body["productUpdateMedia"]["media"] == [{"id": first, "alt": "new"}]
+    delete = f"""mutation($p: ID!, $ids: [ID!]!) {{ productDeleteMedia(productId: $p, mediaIds: $ids) {{
+        deletedMediaIds deletedProductImageIds {PRODUCT_MEDIA_FIELDS} }} }}"""
+    body = sim_api.data(delete, {"p": pid, "ids": [first, missing[0]]})
+    assert body["productDeleteMedia"]["deletedMediaIds"] is None
+    assert body["productDeleteMedia"]["mediaUserErrors"][0]["message"] == f"Media id {missing[0]} does not exist"
+    body = sim_api.data(delete, {"p": pid, "ids": [first]})
+    assert body["productDeleteMedia"]["deletedMediaIds"] == [first]
+    assert body["productDeleteMedia"]["deletedProductImageIds"] == [first.replace("MediaImage", "ProductImage")]
+    assert gallery_ids(sim_api, pid) == [second]
+    assert first not in {f["id"] for f in sim_api.shop_state()["files"]}
