@@ -32,6 +32,8 @@ def is_failed_attempt(response: Response) -> bool:
 def init_app(app: Flask) -> None:
     # One Limiter per process (like `db`); its storage follows the app's
     # Redis and key prefix, so test runs and deployments don't share counters.
+    # Flask-Limiter keeps the key prefix of the first app it is given: one
+    # process serves one deployment, so that is the right one.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", f"{app.config.get('REDIS_KEY_PREFIX', 'assetlink')}:ratelimit")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
