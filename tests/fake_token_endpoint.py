@@ -32,6 +32,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 ACCESS_TTL = 3600
+OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"
 REFRESH_TTL = 7776000
 
 
@@ -59,6 +60,8 @@ class FakeTokenEndpoint:
     access_tokens: dict[str, str] = field(default_factory=dict)   # token -> shop
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (shop, scopes)
+    legacy_tokens: set[str] = field(default_factory=set)   # non-expiring offline tokens
+    migrated: dict[str, dict[str, Any]] = field(default_factory=dict)  # old token -> the pair it became
     lock: threading.Lock = field(default_factory=threading.Lock)
     origin: str = ""
 
@@ -128,6 +131,8 @@ class FakeTokenEndpoint:
         grant = params.get("grant_type")
         expiring = params.get("expiring") == "1"
         if grant == "urn:ietf:params:oauth:grant-type:token-exchange":
+            if params.get("subject_token_type") == OFFLINE_TOKEN_TYPE:
+                return self._migrate(shop, params)
             if params.get("subject_token_type") != "urn:ietf:params:oauth:token-type:id_token":
                 return 400, {"error": "invalid_request"}
             if not self._id_token_ok(params.get("subject_token", ""), shop):
@@ -153,6 +158,26 @@ class FakeTokenEndpoint:
                 return 400, {"error": "invalid_request", "error_description": "Code not found or used"}
             return 200, self._pair(shop, found[1], expiring)
         return 400, {"error": "unsupported_grant_type"}
+
+    def _migrate(self, shop: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """Non-expiring offline token → expiring pair; the old token is revoked,
+        and a retry with it returns the same pair."""
+        old = params.get("subject_token", "")
+        if params.get("expiring") != "1" or params.get("requested_token_type") != OFFLINE_TOKEN_TYPE:
+            return 400, {"error": "invalid_request"}
+        if old in self.migrated:
+            return 200, self.migrated[old]
+        if self.access_tokens.get(old) != shop or old not in self.legacy_tokens:
+            return 400, {"error": "invalid_subject_token"}
+        del self.access_tokens[old]
+        self.migrated[old] = self._pair(shop, self.scopes, True)
+        return 200, self.migrated[old]
+
+    def issue_legacy_token(self, shop: str) -> str:
+        with self.lock:
+            token = self._pair(shop, self.scopes, False)["access_token"]
+            self.legacy_tokens.add(token)
+            return token
 
     def _pair(self, shop: str, scopes: str, expiring: bool) -> dict[str, Any]:
         access = "shpat_" + secrets.token_hex(16)

@@ -144,3 +144,23 @@ def test_reinstall_after_uninstall_starts_clean(app, client, stack, run_worker):
         assert credentials.authenticate(old_key) is None
         assert db.session.scalar(db.select(db.func.count()).select_from(BridgeCredential)
                                  .where(BridgeCredential.shop_id == shop.id)) == 0
+
+
+def test_a_legacy_offline_token_is_migrated_at_the_simulator(app, stack):
+    sim, sim_app, live = stack
+    domain = f"e2e-{uuid.uuid4().hex[:8]}.myshopify.com"
+    control(sim, "POST", "/_sim/apps", json={"client_id": API_KEY, "client_secret": API_SECRET,
+                                             "application_url": live.base_url, "scopes": "write_products,write_files"})
+    control(sim, "POST", "/_sim/shops", json={"domain": domain})
+    legacy = control(sim, "POST", f"/_sim/shops/{domain}/access_tokens",
+                     json={"client_id": API_KEY, "expiring": False}).json()
+    assert "refresh_token" not in legacy
+    with app.app_context():
+        shop = Shop(domain=domain, installed_at=utcnow(), scopes=legacy["scope"],
+                    access_token_enc=crypto.encrypt(legacy["access_token"]))
+        db.session.add(shop)
+        db.session.commit()
+        token = tokens.access_token_for(shop)
+    state = sim_app.extensions["sim_state"]
+    assert state.tokens[legacy["access_token"]].revoked
+    assert state.tokens[token].refresh_token is not None

@@ -314,3 +314,47 @@ def test_token_grant_parses_shopifys_responses():
     assert plain.access_token_expires_at is None and plain.refresh_token is None
     assert TokenGrant.from_response({"scope": "x"}) is None
     assert TokenGrant.from_response({"access_token": ""}) is None
+
+
+def _legacy_shop(fake) -> tuple[int, str]:
+    legacy = fake.issue_legacy_token(SHOP)
+    shop = Shop(domain=SHOP, installed_at=utcnow(), scopes="write_products,write_files",
+                access_token_enc=crypto.encrypt(legacy))
+    db.session.add(shop)
+    db.session.commit()
+    return shop.id, legacy
+
+
+def test_a_non_expiring_token_is_migrated_to_an_expiring_pair(app, token_endpoint, monkeypatch):
+    monkeypatch.setattr(token_exchange, "RETRY_DELAYS", (0.01, 0.01))
+    with app.app_context():
+        shop_id, legacy = _legacy_shop(token_endpoint)
+        token_endpoint.lose_responses = 1  # the first answer is lost; the retry gets the same pair
+        token = tokens.access_token_for(db.session.get(Shop, shop_id))
+    assert token != legacy and legacy not in token_endpoint.access_tokens
+    calls = token_endpoint.grants("urn:ietf:params:oauth:grant-type:token-exchange")
+    assert [c["subject_token"] for c in calls] == [legacy, legacy]
+    assert all(c["subject_token_type"] == token_exchange.OFFLINE_TOKEN_TYPE and c["expiring"] == "1"
+               for c in calls)
+    with app.app_context():
+        shop = db.session.get(Shop, shop_id)
+        assert crypto.decrypt(shop.access_token_enc) == token == token_endpoint.migrated[legacy]["access_token"]
+        assert shop.refresh_token_enc is not None and shop.access_token_expires_at is not None
+        assert tokens.access_token_for(shop) == token  # no second migration
+    assert len(token_endpoint.requests) == 2
+
+
+def test_a_refused_migration_requires_reauthorization(app, token_endpoint):
+    with app.app_context():
+        shop_id, legacy = _legacy_shop(token_endpoint)
+        token_endpoint.legacy_tokens.clear()  # Shopify no longer knows it
+        with pytest.raises(tokens.ReauthorizationRequired):
+            tokens.access_token_for(db.session.get(Shop, shop_id))
+
+
+def test_an_unreachable_migration_keeps_using_the_old_token(app, token_endpoint, monkeypatch):
+    monkeypatch.setattr(token_exchange, "RETRY_DELAYS", (0.01, 0.01))
+    with app.app_context():
+        shop_id, legacy = _legacy_shop(token_endpoint)
+        token_endpoint.rate_limit_next = 3
+        assert tokens.access_token_for(db.session.get(Shop, shop_id)) == legacy

@@ -189,6 +189,19 @@ def exchange_id_token(shop: str, id_token: str) -> TokenGrant:
             expiring="1", timeout=TIMEOUT_SECONDS), retry=False)
 
 
+def migrate_offline_token(shop: str, offline_token: str) -> TokenGrant:
+    """Swap a non-expiring offline token for an expiring pair (one way; the
+    old token is revoked). Shopify answers a retry with the same old token
+    with the same pair, so a lost response is retried."""
+    url = token_url(current_app.config, shop)
+    session = oauth_session()
+    with session:
+        return call_token_endpoint(lambda: session.fetch_token(
+            url, grant_type=TOKEN_EXCHANGE_GRANT, subject_token=offline_token,
+            subject_token_type=OFFLINE_TOKEN_TYPE, requested_token_type=OFFLINE_TOKEN_TYPE,
+            expiring="1", timeout=TIMEOUT_SECONDS), retry=True)
+
+
 def refresh(shop: str, refresh_token: str) -> TokenGrant:
     """Swap a refresh token for a new access and refresh token pair."""
     url = token_url(current_app.config, shop)

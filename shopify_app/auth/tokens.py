@@ -125,9 +125,16 @@ def access_token_for(shop: Shop) -> str:
     """
     if shop.uninstalled_at is not None:
         raise ReauthorizationRequired(shop.domain, "the app is uninstalled")
-    if _access_usable(shop, utcnow()):
+    if _access_usable(shop, utcnow()) and not _is_legacy(shop):
         return crypto.decrypt(shop.access_token_enc)  # type: ignore[arg-type]
     return _with_locked_shop(shop, _refresh_if_needed)
+
+
+def _is_legacy(shop: Shop) -> bool:
+    """A non-expiring offline token (granted before the app asked for
+    expiring ones); the Admin API refuses these from 2027-01-01."""
+    return shop.access_token_enc is not None and shop.access_token_expires_at is None \
+        and shop.refresh_token_enc is None
 
 
 def token_rejected(shop: Shop) -> None:
@@ -175,6 +182,8 @@ def _refresh_if_needed(row: Shop, session: Session) -> str:
     now = utcnow()
     if row.uninstalled_at is not None:
         raise ReauthorizationRequired(row.domain, "the app is uninstalled")
+    if _is_legacy(row):
+        return _migrate(row)
     if _access_usable(row, now):
         # Someone else refreshed while we waited for the lock.
         return crypto.decrypt(row.access_token_enc)  # type: ignore[arg-type]
@@ -194,3 +203,21 @@ def _refresh_if_needed(row: Shop, session: Session) -> str:
         # reopened the app.
         return crypto.decrypt(row.access_token_enc)  # type: ignore[arg-type]
     raise ReauthorizationRequired(row.domain, "the access token expired and can't be refreshed")
+
+
+def _migrate(row: Shop) -> str:
+    legacy = crypto.decrypt(row.access_token_enc)  # type: ignore[arg-type]
+    try:
+        grant = token_exchange.migrate_offline_token(row.domain, legacy)
+    except token_exchange.TokenEndpointUnavailable:
+        # The old token still works until Shopify stops accepting it; the
+        # next call tries again.
+        log.warning("couldn't migrate %s to an expiring token yet; using the old one", row.domain)
+        return legacy
+    except token_exchange.TokenEndpointError as exc:
+        log.warning("migrating %s to an expiring token was refused (%s)", row.domain, exc.error)
+        row.access_token_enc = None
+        raise ReauthorizationRequired(row.domain, "the stored offline token was refused") from None
+    store_grant(row, grant)
+    log.info("migrated %s to an expiring offline token", row.domain)
+    return grant.access_token
