@@ -950,7 +950,9 @@ VALIDATION_OPTIONS: dict[str, tuple[str, ...]] = {
 _MEASUREMENT_OPTIONS = ("min", "max")
 
 
-def _validation_option_error(type_: str, validations: list[dict[str, Any]]) -> Optional[dict[str, Any]]:
+def _validation_option_error(type_: str, validations: list[dict[str, Any]]) -> Any:
+    """The userError (or, for ratings, the list of them) a definition's
+    validations earn; None when they are acceptable."""
     base = type_[5:] if type_.startswith("list.") else type_
     allowed = VALIDATION_OPTIONS.get(base, _MEASUREMENT_OPTIONS if base in MEASUREMENT_TYPES else None)
     if allowed is None:
@@ -974,6 +976,25 @@ def _validation_option_error(type_: str, validations: list[dict[str, Any]]) -> O
                 ["definition", "validations"],
                 f"Validations value for option {name} contains an invalid value: '{name}' isn't supported for "
                 f"{type_}.", "INVALID_OPTION")
+    values = {rule.get("name"): rule.get("value") for rule in validations}
+    if values.get("min") is not None and values.get("max") is not None:
+        try:
+            reversed_bounds = Decimal(str(values["min"])) > Decimal(str(values["max"]))
+        except InvalidOperation:
+            reversed_bounds = str(values["min"]) > str(values["max"])
+        if reversed_bounds:
+            return _definition_error(["definition", "validations"],
+                                     "Validations contains an invalid value: 'min' must be less than 'max'.",
+                                     "INVALID_OPTION")
+    if base == "rating":
+        missing = [_definition_error(["definition", "validations"], f"Validations requires '{bound}' to be provided.",
+                                     "INVALID_OPTION")
+                   for bound in ("scale_max", "scale_min") if values.get(bound) is None]
+        if missing:
+            return missing
+    if base == "metaobject_reference" and not values.get("metaobject_definition_id"):
+        return _definition_error(["definition", "validations"], "Validations require that you select a metaobject.",
+                                 "INVALID_OPTION")
     return None
 
 
@@ -1043,7 +1064,8 @@ def metafield_definition_create(ctx: Any, info: Any, definition: dict[str, Any])
         return {"createdDefinition": None, "userErrors": errors}
     option_error = _validation_option_error(type_, definition.get("validations") or [])
     if option_error:
-        return {"createdDefinition": None, "userErrors": [option_error]}
+        return {"createdDefinition": None,
+                "userErrors": option_error if isinstance(option_error, list) else [option_error]}
     capabilities = definition.get("capabilities") or {}
     for capability, label in (("uniqueValues", "unique_values"),
                               ("smartCollectionCondition", "smart_collection_condition")):
@@ -1153,10 +1175,18 @@ def metafield_definition_update(ctx: Any, info: Any, definition: dict[str, Any])
     if description is not None and len(description) > 255:
         return refused(["definition", "description"], "Description is too long (maximum is 255 characters)", "TOO_LONG")
     validations = definition.get("validations")
+    if validations is not None and d.type.endswith("metaobject_reference"):
+        old_target = next((v.get("value") for v in d.validations if v.get("name") == "metaobject_definition_id"), None)
+        new_target = next((v.get("value") for v in validations if v.get("name") == "metaobject_definition_id"), None)
+        if old_target is not None and new_target != old_target:
+            return refused(["definition", "validations"],
+                           "Validations must not change the existing metaobject definition value",
+                           "METAOBJECT_DEFINITION_CHANGED")
     if validations is not None:
         option_error = _validation_option_error(d.type, validations)
         if option_error:
-            return {"updatedDefinition": None, "validationJob": None, "userErrors": [option_error]}
+            return {"updatedDefinition": None, "validationJob": None,
+                    "userErrors": option_error if isinstance(option_error, list) else [option_error]}
     capabilities = definition.get("capabilities") or {}
     for capability, label in (("uniqueValues", "unique_values"),
                               ("smartCollectionCondition", "smart_collection_condition")):
@@ -1173,15 +1203,30 @@ def metafield_definition_update(ctx: Any, info: Any, definition: dict[str, Any])
         d.name = name
     if description is not None:
         d.description = description
+    job_view = None
     if validations is not None:
-        d.validations = [{"name": v["name"], "value": v.get("value")} for v in validations]
+        new_validations = [{"name": v["name"], "value": v.get("value")} for v in validations]
+        if new_validations != d.validations:
+            # Shopify revalidates existing values in a background job.
+            job_view = _validation_job(ctx)
+        d.validations = new_validations
     for capability, value in capabilities.items():
         if value is not None:
             d.capabilities = {**(d.capabilities or {}), capability: {"enabled": bool(value.get("enabled"))}}
     if definition.get("access"):
         d.access = {**(d.access or {}), **{k: v for k, v in definition["access"].items() if v is not None}}
     d.updated_at = ctx.now
-    return {"updatedDefinition": definition_view(ctx, d), "validationJob": None, "userErrors": []}
+    return {"updatedDefinition": definition_view(ctx, d), "validationJob": job_view, "userErrors": []}
+
+
+def _validation_job(ctx: Any) -> dict[str, Any]:
+    import uuid
+    from ..catalog import Job
+    from .views import job_view
+    job = Job(id=str(uuid.uuid4()), created_at=ctx.now,
+              done_at=ctx.now + float(ctx.config.get("SIM_JOB_DELAY", 0.3)))
+    ctx.catalog.jobs[job.id] = job
+    return job_view(ctx, job)
 
 
 @mutation("metafieldDefinitionDelete")
