@@ -357,3 +357,53 @@ def test_metafields_reach_the_cost_and_node_interfaces(sim: Sim):
     # metafieldsSet costs Shopify's flat 10 plus what its payload objects select.
     cost = sim.gql(SET, {"metafields": [entry(pid, "assets", "json", "{}")]})["extensions"]["cost"]
     assert cost["requestedQueryCost"] == 12  # owner (1) and definition (1) under the payload
+
+
+UPDATE = """
+mutation Update($definition: MetafieldDefinitionUpdateInput!) {
+  metafieldDefinitionUpdate(definition: $definition) {
+    updatedDefinition { name pinnedPosition validations { name value } }
+    validationJob { id done }
+    userErrors { field message code }
+  }
+}"""
+
+DEFINITION_DELETE = """
+mutation Delete($id: ID, $all: Boolean) {
+  metafieldDefinitionDelete(id: $id, deleteAllAssociatedMetafields: $all) {
+    deletedDefinitionId deletedDefinition { ownerType namespace key } userErrors { field message code }
+  }
+}"""
+
+
+def test_definition_update_renames_revalidates_and_pins(sim: Sim):
+    sim.data(DEFINITION_CREATE, {"definition": definition(type="single_line_text_field")})
+    key = {"ownerType": "PRODUCT", "namespace": "cloudinary", "key": "assets"}
+    renamed = sim.data(UPDATE, {"definition": {**key, "name": "Cloudinary assets", "pin": True,
+                                                "validations": [{"name": "max", "value": "5"}]}})
+    result = renamed["metafieldDefinitionUpdate"]
+    assert result["userErrors"] == []
+    assert result["updatedDefinition"] == {"name": "Cloudinary assets", "pinnedPosition": 1,
+                                           "validations": [{"name": "max", "value": "5"}]}
+    assert result["validationJob"]["done"] is False
+    too_long = sim.data(UPDATE, {"definition": {**key, "name": "n" * 256}})["metafieldDefinitionUpdate"]
+    assert too_long["userErrors"] == [{"field": ["definition", "name"], "code": "TOO_LONG",
+                                       "message": "Name is too long (maximum is 255 characters)"}]
+    missing = sim.data(UPDATE, {"definition": {**key, "key": "nope"}})["metafieldDefinitionUpdate"]
+    assert missing["userErrors"] == [{"field": ["definition"], "message": "Definition not found.", "code": "NOT_FOUND"}]
+
+
+def test_definition_delete_optionally_takes_its_metafields(sim: Sim):
+    pid = product_gid(sim, "red-shirt")
+    made = sim.data(DEFINITION_CREATE, {"definition": definition()})["metafieldDefinitionCreate"]["createdDefinition"]
+    set_metafields(sim, {"ownerId": pid, "namespace": "cloudinary", "key": "assets", "value": "{}"})
+    deleted = sim.data(DEFINITION_DELETE, {"id": made["id"], "all": True})["metafieldDefinitionDelete"]
+    assert deleted == {"deletedDefinitionId": made["id"], "userErrors": [],
+                       "deletedDefinition": {"ownerType": "PRODUCT", "namespace": "cloudinary", "key": "assets"}}
+    assert sim.data(READ, {"id": pid, "namespace": "cloudinary", "key": "assets"})["product"]["metafield"] is None
+    # An id-type definition cannot be deleted while keeping its values.
+    ident = sim.data(DEFINITION_CREATE, {"definition": definition(key="sku_id", type="id")})
+    guarded = sim.data(DEFINITION_DELETE, {"id": ident["metafieldDefinitionCreate"]["createdDefinition"]["id"]})
+    assert guarded["metafieldDefinitionDelete"]["userErrors"] == [{
+        "field": None, "code": "ID_TYPE_DELETION_ERROR",
+        "message": "Deleting an id type metafield definition requires deletion of its associated metafields."}]
