@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from cryptography.fernet import Fernet
 
-from cloudinary_bridge.client import BridgeClient
+from cloudinary_bridge.client import BridgeClient, BridgeError
 
 from .catalogue import PRODUCTS, SYNCS
 from .processes import ProcessGroup, free_port, redis_available, wait_for_http
@@ -97,7 +97,7 @@ def run(args) -> int:
         say(f"   Settings shows the connection code {code[:8]}… (copied it)")
 
         say("5. Connecting Cloudinary with that code (what the Setup tab does)")
-        bridge = BridgeClient(f"{app_url}/bridge/v1")
+        bridge = BridgeClient(app_url)
         connection = bridge.connect(code, cloud_name="demo", label="Demo environment")
         say(f"   Connected to {connection['store']['name']} ({connection['store']['domain']})")
         bridge.put_settings({
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return run(args)
-    except RuntimeError as exc:
+    except (RuntimeError, BridgeError) as exc:
         say(f"demo failed: {exc}")
         return 1
 
