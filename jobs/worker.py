@@ -16,10 +16,20 @@ import argparse
 import logging
 import sys
 
-from rq import Worker
+from rq import Worker, get_current_job
 
 from . import queues
 from .context import set_process_app
+
+
+class CurrentJobFilter(logging.Filter):
+    """Put the running job's id on every log record, so one job's lines can
+    be found among many workers'."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = get_current_job()
+        record.job_id = job.id if job is not None else "-"
+        return True
 
 
 def build_worker(app, roles: list[str] | None = None) -> Worker:
@@ -44,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     if not queues.is_async(app.config):
         raise SystemExit("RQ_IS_ASYNC is off: jobs run in the web process, there is nothing for a worker to do")
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+                        format="%(asctime)s %(name)s %(levelname)s [%(job_id)s] %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(CurrentJobFilter())
     set_process_app(app)
     worker = build_worker(app, args.roles)
     # The scheduler moves retries with a back-off interval back into the queue.

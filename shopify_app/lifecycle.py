@@ -110,7 +110,7 @@ def redact(shop_domain: str) -> bool:
     result = db.session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.shop_domain == shop_domain))
     deleted = deleted or bool(result.rowcount)
     db.session.commit()
-    log.info("shop %s redacted", shop_domain)
+    log.info("shop %s redacted" if deleted else "shop/redact for %s: nothing held", shop_domain)
     return deleted
 
 

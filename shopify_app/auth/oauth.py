@@ -20,7 +20,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from flask import Response, current_app, redirect, request
+from flask import Response, current_app, redirect
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 
