@@ -212,7 +212,9 @@ class SyncRun:
         if plan.status == "failed":
             self.finish_product(product, "failed", list(plan.actions), plan.error)
             return
-        if self.sync.dry_run:
+        if self.sync.dry_run or not plan.has_writes:
+            # A dry run reports the plan; a plan without writes (the same sync
+            # run again) has nothing to send to Shopify.
             self.finish_product(product, "done", list(plan.actions))
             return
         from .link_executor import LinkExecutor
