@@ -516,7 +516,7 @@ class _Run:
     def _reorder(self, works: list[_Work]) -> None:
         # Only galleries this run changed, or whose order the plan changes, are read back.
         active = [w for w in works if w.fatal is None
-                  and (w.removed or any(k in w.new_media for k in w.new_media) or w.gallery != list(w.state.gallery))]
+                  and (w.removed or w.new_media or w.gallery != list(w.state.gallery))]
         actual = self._read_galleries([w.product_id for w in active])
         todo: list[tuple[_Work, list[tuple[str, int]]]] = []
         for work in active:
@@ -562,27 +562,43 @@ class _Run:
         return out
 
     def _wait_jobs(self, jobs: list[tuple[_Work, str]]) -> None:
+        """Wait for the reorder Jobs without polling each one each time: poll
+        the newest (1 point) until it is done, then read the galleries back
+        (which also checks the order came out as planned); only products whose
+        order is not there yet have their own Job polled."""
         options = self.options.job_poll
         pending = list(jobs)
         started = self.options.clock()
         interval = options.first_wait
         while pending:
             self.options.sleep(interval)
-            still = []
-            for start in range(0, len(pending), ALIASES_PER_REQUEST * 5):
-                chunk = pending[start:start + ALIASES_PER_REQUEST * 5]
-                document = aliases.aliased_document(queries.JOB_STATUS, len(chunk))
-                data = self.client.execute(document, aliases.aliased_variables([{"id": j} for _, j in chunk]),
-                                           expected_cost=len(chunk))
-                for (work, job_id), node in zip(chunk, aliases.aliased_results(data, len(chunk))):
-                    if not (node or {}).get("done"):
-                        still.append((work, job_id))
-            pending = still
-            if pending and self.options.clock() - started >= options.max_total:
-                for work, _ in pending:
-                    work.errors.append(f"Shopify had not applied the new media order after {options.max_total:.0f} s")
-                return
             interval = min(interval * options.growth, options.max_interval)
+            timed_out = self.options.clock() - started >= options.max_total
+            if not timed_out and not self._jobs_done([pending[-1][1]])[0]:
+                continue
+            actual = self._read_galleries([w.product_id for w, _ in pending])
+            off = [(w, j) for w, j in pending if actual.get(w.product_id) != w.gallery]
+            if not off:
+                return
+            done = self._jobs_done([j for _, j in off])
+            pending = []
+            for (work, job_id), finished in zip(off, done):
+                if finished or timed_out:
+                    work.errors.append(
+                        "the gallery order is not as planned (changed in Shopify meanwhile?)" if finished else
+                        f"Shopify had not applied the new media order after {options.max_total:.0f} s")
+                else:
+                    pending.append((work, job_id))
+
+    def _jobs_done(self, job_ids: Sequence[str]) -> list[bool]:
+        out: list[bool] = []
+        for start in range(0, len(job_ids), ALIASES_PER_REQUEST * 5):
+            chunk = list(job_ids[start:start + ALIASES_PER_REQUEST * 5])
+            document = aliases.aliased_document(queries.JOB_STATUS, len(chunk))
+            data = self.client.execute(document, aliases.aliased_variables([{"id": j} for j in chunk]),
+                                       expected_cost=len(chunk))
+            out += [bool((node or {}).get("done")) for node in aliases.aliased_results(data, len(chunk))]
+        return out
 
     # -- 5. variants -------------------------------------------------------------------------------------
     def _variant_images(self, works: list[_Work]) -> None:
