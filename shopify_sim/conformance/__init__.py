@@ -105,6 +105,21 @@ def _read_text(root: str, rel: str) -> str:
 
 
 # -- the simulator side -----------------------------------------------------------
+class StepClock:
+    """Simulated time: starts at the real time, moves REQUEST_STEP per request."""
+    REQUEST_STEP = 0.05
+
+    def __init__(self) -> None:
+        import time
+        self.now = float(int(time.time()))
+
+    def __call__(self) -> float:
+        return self.now
+
+    def tick(self) -> None:
+        self.now += self.REQUEST_STEP
+
+
 class Replay:
     """One scenario's simulator: app, shop, token, and the responses so far."""
 
@@ -117,7 +132,12 @@ class Replay:
         from ..catalog import gid
 
         self.root, self.spec, self.capture = root, spec, capture
-        self.app = create_app({"TESTING": True, "SIM_WEBHOOK_THREAD": False, "SIM_PROCESSING_DELAY": 0.5})
+        # A clock that moves a fixed step per request keeps replays
+        # deterministic: each request sees the previous one's effects as
+        # "just now", as the captures recorded them.
+        self.clock = StepClock()
+        self.app = create_app({"TESTING": True, "SIM_WEBHOOK_THREAD": False, "SIM_PROCESSING_DELAY": 0.5,
+                               "SIM_CLOCK": self.clock})
         state = self.app.extensions["sim_state"]
         sim_app = App(client_id=CLIENT_ID, client_secret="conformance", application_url="https://example.com",
                       scopes=list(SCOPES))
@@ -145,6 +165,7 @@ class Replay:
 
     def execute(self, document: str, variables: dict[str, Any], headers: Optional[dict[str, str]] = None) -> dict:
         from ..schema import API_VERSION
+        self.clock.tick()
         sent = {"X-Shopify-Access-Token": self.token}
         response = self.client.post(f"/{self.domain}/admin/api/{API_VERSION}/graphql.json",
                                     json={"query": document, "variables": variables}, headers=sent)
@@ -311,6 +332,9 @@ def _run(root: str, spec: dict[str, Any], result: Result) -> None:
         if target.get("isolatedProxy"):
             replay = _fresh(root, spec, capture, exclude, replay)
         request = target.get("proxyRequest")
+        if request and _waited_for_processing(jsonpath.get(capture, target["capturePath"], None)):
+            # The capture polled until media were processed; wait as it did.
+            replay.clock.now += WAIT_FOR_PROCESSING
         if request:
             document = _document(root, capture, request)
             body = replay.execute(document, _variables(root, replay, request), request.get("headers"))
@@ -350,6 +374,18 @@ def _run(root: str, spec: dict[str, Any], result: Result) -> None:
             failures.append(f"{target['name']}: " + "; ".join(differences[:4]))
     result.status = "failed" if failures else "passed"
     result.details = failures
+
+
+WAIT_FOR_PROCESSING = 30.0
+
+
+def _waited_for_processing(value: Any) -> bool:
+    """Whether a captured answer shows only finished media/files (READY or
+    FAILED) and no in-flight ones: the recording waited before asking."""
+    text = json.dumps(value)
+    finished = re.search(r'"(?:fileStatus|status)": "(?:READY|FAILED)"', text) is not None
+    in_flight = re.search(r'"(?:fileStatus|status)": "(?:UPLOADED|PROCESSING)"', text) is not None
+    return finished and not in_flight
 
 
 def _fresh(root: str, spec: dict[str, Any], capture: Any, exclude: list[tuple], old: Replay) -> Replay:

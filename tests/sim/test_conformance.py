@@ -17,6 +17,8 @@ from shopify_sim.conformance.__main__ import main
 ROOT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "conformance_data")
 
 PASSING = {
+    "media/file-update-live-parity",
+    "media/fileAcknowledgeUpdateFailed-local-staging",
     "media/media-file-acknowledge-update-failed-semantics",
     "media/media-file-create-batch-size-limit",
     "media/media-file-create-input-validation",
@@ -25,10 +27,16 @@ PASSING = {
     "media/media-file-create-then-image-read",
     "media/media-file-create-validation-branches",
     "media/media-file-create-validation-precedence",
+    "media/media-file-update-missing-id-coercion",
     "media/media-file-update-validation-ordering",
     "media/media-file-user-error-aggregation",
     "media/media-file-user-error-root-dispatch-validation",
+    "media/media-staged-uploads-create-root-dispatch-validation",
     "media/staged-upload-default-http-method-put",
+    "media/staged-upload-targets-parity",
+    "media/staged_uploads_create_required_args",
+    "metafield-definitions/metafield-definition-validation-affects-values",
+    "metafield-definitions/metafield-definition-validations-input",
     "metafields/custom-data-metafield-type-matrix",
     "metafields/metafield-definition-catalog-connection",
     "metafields/metafield-definition-create-input-validation",
@@ -48,6 +56,7 @@ PASSING = {
     "products/metafields-set-cas-success",
     "products/metafields-set-duplicate-input",
     "products/metafields-set-invalid-compare-digest",
+    "products/metafields-set-malformed-existing-digest",
     "products/metafields-set-missing-key",
     "products/metafields-set-missing-type",
     "products/metafields-set-missing-value",
@@ -55,7 +64,10 @@ PASSING = {
     "products/metafields-set-over-limit",
     "products/metafields-set-owner-existence-atomicity",
     "products/product-create-media-dual-user-errors",
+    "products/product-invalid-search-query-syntax",
+    "products/product-media-missing-media-aggregation",
     "products/product-metafields-read",
+    "products/product-reorder-media-live-parity",
     "products/products-search-grammar-read",
 }
 
