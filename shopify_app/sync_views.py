@@ -73,10 +73,14 @@ def sync_status(sync: Sync, model: type[SyncStatus] = SyncStatus) -> dict[str, A
         errors=list(sync.errors or [])).model_dump(mode="json")
 
 
+def report_row(item: SyncItem) -> dict[str, Any]:
+    return {column: getattr(item, column) for column in REPORT_COLUMNS}
+
+
 def report_rows(sync: Sync) -> list[dict[str, Any]]:
     """One row per (product, asset), in report order."""
     items = db.session.scalars(select(SyncItem).where(SyncItem.sync_id == sync.id).order_by(SyncItem.seq)).all()
-    return [{column: getattr(item, column) for column in REPORT_COLUMNS} for item in items]
+    return [report_row(item) for item in items]
 
 
 def report_csv(rows: list[dict[str, Any]]) -> str:

@@ -570,9 +570,512 @@ async function homePage() {
   }
 }
 
+// ---------------------------------------------------------------- sync history
+const RUN_KINDS = { sync: "Link to Products", upload: "Upload to Files", unlink: "Unlink" };
+// [label, Polaris badge tone]
+const RUN_STATUSES = {
+  queued: ["Queued", "neutral"],
+  running: ["Running", "info"],
+  succeeded: ["Succeeded", "success"],
+  partially_succeeded: ["Partially succeeded", "warning"],
+  failed: ["Failed", "critical"],
+  aborted: ["Aborted", "caution"],
+};
+// [label, label in a dry run (a plan, nothing written), tone]
+const ROW_ACTIONS = {
+  created: ["Created", "Would create", "success"],
+  replaced: ["Replaced", "Would replace", "info"],
+  moved: ["Moved", "Would move", "info"],
+  unchanged: ["Unchanged", "Unchanged", "neutral"],
+  removed: ["Removed", "Would remove", "warning"],
+  skipped: ["Skipped", "Would skip", "caution"],
+  failed: ["Failed", "Would fail", "critical"],
+};
+// A product the run hasn't finished yet has no rows: say where it stands.
+const PRODUCT_WAITING = {
+  pending: ["Waiting", "neutral"], planned: ["In progress", "info"], running: ["In progress", "info"],
+  aborted: ["Not done: run aborted", "caution"], failed: ["Failed", "critical"], done: ["Nothing to do", "neutral"],
+};
+const POLL_INTERVAL_MS = 2000;
+const runIsActive = (run) => run.status === "queued" || run.status === "running";
+const numberFormat = (() => {
+  try {
+    return new Intl.NumberFormat(document.body.dataset.locale || undefined);
+  } catch {
+    return new Intl.NumberFormat();
+  }
+})();
+const count = (n) => numberFormat.format(n);
+
+function badge(text, tone) {
+  const el = document.createElement("s-badge");
+  if (tone) el.setAttribute("tone", tone);
+  el.textContent = text;
+  return el;
+}
+
+// Polaris' s-progress when it loaded, else the native element (same role,
+// value and label for assistive tech). No total yet: indeterminate.
+function progressBar(done, total, label) {
+  const polaris = customElements.get("s-progress") !== undefined;
+  const bar = document.createElement(polaris ? "s-progress" : "progress");
+  if (polaris) bar.setAttribute("accessibilityLabel", label);
+  else {
+    bar.className = "progress";
+    bar.setAttribute("aria-label", label);
+  }
+  if (total > 0) {
+    bar.setAttribute("max", String(total));
+    bar.setAttribute("value", String(Math.min(done, total)));
+  }
+  return bar;
+}
+
+function formatTime(iso) {
+  const time = document.createElement("time");
+  time.dateTime = iso;
+  time.title = iso;
+  time.textContent = dateFormat.format(new Date(iso));
+  return time;
+}
+
+function runName(run) {
+  return `${RUN_KINDS[run.kind] || run.kind} run of ${dateFormat.format(new Date(run.created_at))}`;
+}
+
+function productsText(run) {
+  const { products_done: done, products_total: total } = run.progress;
+  if (run.status === "queued") return "Waiting to start";
+  if (total === 0) return runIsActive(run) ? "Finding products…" : "No products";
+  return `${count(done)} of ${count(total)} ${total === 1 ? "product" : "products"}`;
+}
+
+function progressBlock(run) {
+  const block = document.createElement("div");
+  block.className = "progress-block";
+  const { products_done: done, products_total: total } = run.progress;
+  if (runIsActive(run)) block.append(progressBar(done, total, `${runName(run)}: ${productsText(run)}`));
+  const text = document.createElement("span");
+  text.className = "progress-text";
+  text.textContent = productsText(run);
+  block.append(text);
+  return block;
+}
+
+// Calls `refresh` every ~2 s while `wanted`, never two at once, and not while
+// the page is in the background (it catches up when shown again).
+function poller(refresh) {
+  let wanted = false;
+  let timer = null;
+  let running = false;
+  const tick = async () => {
+    timer = null;
+    if (!wanted || running || document.visibilityState === "hidden") return;
+    running = true;
+    try {
+      await refresh();
+    } finally {
+      running = false;
+      if (wanted && !timer) timer = setTimeout(tick, POLL_INTERVAL_MS);
+    }
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && wanted && !timer && !running) tick();
+  });
+  return {
+    set(active) {
+      wanted = active;
+      if (!active && timer) {
+        clearTimeout(timer);
+        timer = null;
+      } else if (active && !timer && !running) {
+        timer = setTimeout(tick, POLL_INTERVAL_MS);
+      }
+    },
+    get active() {
+      return wanted;
+    },
+  };
+}
+
+// The report downloads from a one-minute signed URL (see report_link in
+// ui/api.py): a download can't carry the session token, and the embedded
+// page has no cookies.
+async function downloadReport(runId, format, button, status) {
+  setBusy(button, true);
+  try {
+    const link = await api(`/app/api/syncs/${encodeURIComponent(runId)}/report-link?format=${format}`,
+      { method: "POST" });
+    const url = new URL(link.url, location.href).toString();
+    if (appBridge()?.environment?.mobile) {
+      // Shopify's mobile app can't save files from its web view; the system browser can.
+      window.open(url, "_blank");
+    } else {
+      const anchor = document.createElement("a");
+      anchor.href = url;
+      anchor.download = link.filename;
+      anchor.hidden = true;
+      document.body.append(anchor);
+      anchor.click();
+      anchor.remove();
+    }
+    announce(status, `Downloading ${link.filename}.`);
+  } catch (error) {
+    showPageError(error);
+  } finally {
+    setBusy(button, false);
+  }
+}
+
+function historyListPage(status) {
+  const body = $("#history-body");
+  const more = $("#history-more");
+  let nextBefore = null;
+  let loadedOnce = false;
+
+  function runRow(run) {
+    const row = document.createElement("s-table-row");
+    row.dataset.id = run.id;
+    row.dataset.state = JSON.stringify(run);
+
+    const name = document.createElement("s-table-cell");
+    name.className = "run-cell";
+    const title = document.createElement("span");
+    title.className = "run-title";
+    title.textContent = RUN_KINDS[run.kind] || run.kind;
+    name.append(title);
+    if (run.dry_run) name.append(" ", badge("Dry run", "info"));
+    if (run.cloud_name) {
+      const cloud = document.createElement("span");
+      cloud.className = "subdued block";
+      cloud.textContent = run.cloud_name;
+      name.append(cloud);
+    }
+
+    const state = document.createElement("s-table-cell");
+    state.dataset.label = "Status";
+    const [label, tone] = RUN_STATUSES[run.status] || [run.status, "neutral"];
+    state.append(badge(label, tone));
+
+    const products = document.createElement("s-table-cell");
+    products.dataset.label = "Products";
+    products.className = "progress-cell";
+    products.append(progressBlock(run));
+
+    const linked = textCell(run.dry_run ? "—" : count(run.progress.assets_linked), "numeric", "Assets linked");
+    if (run.dry_run) linked.title = "A dry run writes nothing to the store.";
+    const failures = textCell(count(run.progress.failures), run.progress.failures ? "numeric critical" : "numeric",
+      "Failures");
+
+    const view = document.createElement("s-button");
+    view.textContent = "View";
+    view.setAttribute("variant", "tertiary");
+    view.setAttribute("accessibilityLabel", `View ${runName(run)}`);
+    view.dataset.appHref = `/history/${run.id}`;
+    const actions = document.createElement("s-table-cell");
+    actions.className = "actions";
+    actions.append(view);
+
+    row.append(name, state,
+      timeCell(run.started_at, "Started", run.status === "queued" ? "Not started" : "—"),
+      timeCell(run.finished_at, "Finished", runIsActive(run) ? "In progress" : "—"),
+      products, linked, failures, actions);
+    fallback.enhance(row);
+    return row;
+  }
+
+  // Newest first. A row whose run hasn't changed is left alone (focus and
+  // selection survive a refresh); a changed one is replaced in place.
+  function merge(runs, { append }) {
+    let anchor = null;
+    for (const run of runs) {
+      const state = JSON.stringify(run);
+      let row = body.querySelector(`:scope > [data-id="${run.id}"]`);
+      if (row && row.dataset.state !== state) {
+        const before = JSON.parse(row.dataset.state);
+        const fresh = runRow(run);
+        row.replaceWith(fresh);
+        row = fresh;
+        if (runIsActive(before) && !runIsActive(run)) {
+          announce(status, `${runName(run)}: ${RUN_STATUSES[run.status]?.[0] || run.status}.`);
+        }
+      } else if (!row) {
+        row = runRow(run);
+        if (append) body.append(row);
+        else if (anchor) anchor.after(row);
+        else body.prepend(row);
+      }
+      anchor = row;
+    }
+    const any = body.children.length > 0;
+    $("#history-table").hidden = !any;
+    $("#history-empty").hidden = any;
+  }
+
+  const poll = poller(refresh);
+  const shownActive = () => [...body.children].some((row) => runIsActive(JSON.parse(row.dataset.state)));
+
+  async function refresh() {
+    try {
+      const data = await api("/app/api/syncs");
+      merge(data.syncs, { append: false });
+      if (!loadedOnce) {
+        nextBefore = data.next_before;
+        more.hidden = !nextBefore;
+        loadedOnce = true;
+      }
+      clearPageError();
+      poll.set(shownActive());
+    } catch (error) {
+      showPageError(error);
+      // A lost connection may come back; an expired session won't.
+      poll.set(error.status === 0 && shownActive());
+    }
+  }
+
+  more.addEventListener("click", async () => {
+    if (!nextBefore) return;
+    setBusy(more, true);
+    try {
+      const data = await api(`/app/api/syncs?before=${encodeURIComponent(nextBefore)}`);
+      merge(data.syncs, { append: true });
+      nextBefore = data.next_before;
+      more.hidden = !nextBefore;
+    } catch (error) {
+      showPageError(error);
+    } finally {
+      setBusy(more, false);
+    }
+  });
+
+  $("#history-list").hidden = false;
+  refresh();
+}
+
+function historyDetailPage(runId, status) {
+  const productsBody = $("#products-body");
+  const productsMore = $("#products-more");
+  let run = null;
+  let nextProductsAfter = null;
+  let morePagesShown = false;
+
+  function fact(term, ...value) {
+    const wrap = document.createElement("div");
+    const dt = document.createElement("dt");
+    dt.textContent = term;
+    const dd = document.createElement("dd");
+    dd.append(...value);
+    wrap.append(dt, dd);
+    return wrap;
+  }
+
+  function renderSummary(current) {
+    const previous = run;
+    run = current;
+    $("#run-kind").textContent = RUN_KINDS[run.kind] || run.kind;
+    const [label, tone] = RUN_STATUSES[run.status] || [run.status, "neutral"];
+    const badges = $("#run-badges");
+    badges.replaceChildren(badge(label, tone), ...(run.dry_run ? [badge("Dry run", "info")] : []));
+    badges.querySelector("s-badge").id = "run-status";
+    const progress = $("#run-progress");
+    progress.replaceChildren(progressBlock(run));
+    progress.hidden = !runIsActive(run);
+    const p = run.progress;
+    $("#run-facts").replaceChildren(
+      fact("Requested", formatTime(run.created_at)),
+      fact("Started", run.started_at ? formatTime(run.started_at) : run.status === "queued" ? "Not started" : "—"),
+      fact("Finished", run.finished_at ? formatTime(run.finished_at) : runIsActive(run) ? "In progress" : "—"),
+      fact("Products", p.products_total ? `${count(p.products_done)} of ${count(p.products_total)}` : "—"),
+      fact(run.dry_run ? "Assets planned" : "Assets linked",
+        run.dry_run ? count(p.assets_total) : `${count(p.assets_linked)} of ${count(p.assets_total)}`),
+      fact("Failures", count(p.failures)),
+      ...(run.cloud_name ? [fact("Cloudinary environment", run.cloud_name)] : []),
+    );
+    const errors = (run.errors || []).map((e) => (typeof e === "string" ? e : e.message || JSON.stringify(e)));
+    $("#run-errors-list").replaceChildren(...errors.map((message) => {
+      const item = document.createElement("s-list-item");
+      item.textContent = message;
+      return item;
+    }));
+    fallback.enhance($("#run-errors"));
+    $("#run-errors").hidden = errors.length === 0;
+    if (previous && runIsActive(previous) && !runIsActive(run)) {
+      announce(status, `${runName(run)}: ${label}.`);
+    }
+  }
+
+  function actionBadge(action) {
+    const [done, planned, tone] = ROW_ACTIONS[action] || [action, action, "neutral"];
+    return badge(run.dry_run ? planned : done, tone);
+  }
+
+  function detailsCell(row, label = "Details") {
+    const cell = document.createElement("s-table-cell");
+    cell.dataset.label = label;
+    if (row.error) {
+      const error = document.createElement("span");
+      error.className = "critical";
+      error.textContent = row.error;
+      cell.append(error);
+    }
+    if (row.detail) {
+      const detail = document.createElement("span");
+      detail.className = "subdued" + (row.error ? " block" : "");
+      detail.textContent = row.detail;
+      cell.append(detail);
+    }
+    return cell;
+  }
+
+  function assetCell(row) {
+    const cell = document.createElement("s-table-cell");
+    cell.dataset.label = "Asset";
+    const id = document.createElement("span");
+    id.className = "mono";
+    id.textContent = row.public_id || "—";
+    cell.append(id);
+    return cell;
+  }
+
+  // App Bridge resolves shopify://admin links to the admin page, in the
+  // admin's own frame; without it, the admin's URL opens at the top.
+  function productLink(product) {
+    const title = product.product_title || product.product_id;
+    if (!product.admin_path) return document.createTextNode(title);
+    const link = document.createElement(polarisLoaded() ? "s-link" : "a");
+    link.setAttribute("href", appBridge() ? `shopify://admin/${product.admin_path}` : product.admin_url);
+    link.setAttribute("target", "_top");
+    link.textContent = title;
+    return link;
+  }
+
+  function productRows(product) {
+    const productCell = (first) => {
+      const cell = document.createElement("s-table-cell");
+      cell.className = first ? "product-cell" : "product-cell continued";
+      if (!first) {
+        // Shown only where a narrow screen stacks the rows; read out everywhere.
+        const repeat = document.createElement("span");
+        repeat.className = "repeat";
+        repeat.textContent = product.product_title || product.product_id;
+        cell.append(repeat);
+        return cell;
+      }
+      cell.append(productLink(product));
+      if (product.error) {
+        const error = document.createElement("span");
+        error.className = "critical block";
+        error.textContent = product.error;
+        cell.append(error);
+      }
+      return cell;
+    };
+    if (product.rows.length === 0) {
+      const row = document.createElement("s-table-row");
+      row.className = "product-start";
+      const [label, tone] = PRODUCT_WAITING[product.status] || [product.status || "—", "neutral"];
+      const state = document.createElement("s-table-cell");
+      state.dataset.label = "Action";
+      state.append(badge(label, tone));
+      row.append(productCell(true), textCell("—", "", "Asset"), state, textCell("", "numeric"),
+        textCell("", "", "Details"));
+      return [row];
+    }
+    return product.rows.map((item, index) => {
+      const row = document.createElement("s-table-row");
+      if (index === 0) row.className = "product-start";
+      const action = document.createElement("s-table-cell");
+      action.dataset.label = "Action";
+      action.append(actionBadge(item.action));
+      row.append(productCell(index === 0), assetCell(item), action,
+        textCell(item.position == null ? "" : count(item.position), "numeric", "Position"), detailsCell(item));
+      return row;
+    });
+  }
+
+  function renderProducts(data, { append }) {
+    const rows = data.products.flatMap(productRows);
+    if (append) productsBody.append(...rows);
+    else productsBody.replaceChildren(...rows);
+    morePagesShown = append;
+    fallback.enhance(productsBody);
+    const any = productsBody.children.length > 0;
+    $("#products-table").hidden = !any;
+    const empty = $("#products-empty");
+    empty.hidden = any;
+    empty.textContent = runIsActive(run) ? "AssetLink is finding the products that match. They show up here as the run goes."
+      : "This run didn't touch any product.";
+    nextProductsAfter = data.next_products_after;
+    productsMore.hidden = nextProductsAfter == null;
+    if (!append) {
+      $("#unmatched-body").replaceChildren(...data.unmatched.map((item) => {
+        const row = document.createElement("s-table-row");
+        const action = document.createElement("s-table-cell");
+        action.dataset.label = "Action";
+        action.append(actionBadge(item.action));
+        row.append(assetCell(item), textCell(item.group_value || "—", "", "Match value"), action, detailsCell(item));
+        return row;
+      }));
+      fallback.enhance($("#unmatched-section"));
+      $("#unmatched-section").hidden = data.unmatched.length === 0;
+    }
+  }
+
+  const poll = poller(load);
+  const path = `/app/api/syncs/${encodeURIComponent(runId)}`;
+
+  async function load() {
+    try {
+      const data = await api(path);
+      renderSummary(data.sync);
+      // While a run goes on, its first page of products is redrawn; pages the
+      // merchant opened with "Show more" stay until it ends.
+      if (!morePagesShown || !runIsActive(data.sync)) renderProducts(data, { append: false });
+      clearPageError();
+      poll.set(runIsActive(data.sync));
+      return data;
+    } catch (error) {
+      if (error.status === 404) {
+        error.heading = "Run not found";
+        $("#history-detail").querySelectorAll("s-section").forEach((section) => { section.hidden = true; });
+      }
+      showPageError(error);
+      poll.set(error.status === 0 && run !== null && runIsActive(run));
+      return null;
+    }
+  }
+
+  productsMore.addEventListener("click", async () => {
+    if (nextProductsAfter == null) return;
+    setBusy(productsMore, true);
+    try {
+      renderProducts(await api(`${path}?products_after=${nextProductsAfter}`), { append: true });
+    } catch (error) {
+      showPageError(error);
+    } finally {
+      setBusy(productsMore, false);
+    }
+  });
+  for (const [id, format] of [["#download-csv", "csv"], ["#download-json", "json"]]) {
+    const button = $(id);
+    button.addEventListener("click", () => downloadReport(runId, format, button, status));
+  }
+
+  $("#history-detail").hidden = false;
+  load();
+}
+
+function historyPage() {
+  const status = $("#history-status");
+  const match = location.pathname.match(/^\/history\/([^/]+)\/?$/);
+  if (match) historyDetailPage(decodeURIComponent(match[1]), status);
+  else historyListPage(status);
+}
+
 // ---------------------------------------------------------------- start
 fallback.enhance();
 document.documentElement.classList.toggle("polaris-fallback", !polarisLoaded());
 const page = document.body.dataset.page;
 if (page === "settings") settingsPage();
 else if (page === "home") homePage();
+else if (page === "history") historyPage();

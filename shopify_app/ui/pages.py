@@ -50,3 +50,15 @@ def home() -> ResponseReturnValue:
 @bp.get("/settings")
 def settings() -> ResponseReturnValue:
     return _render_page("app/settings.html", "settings")
+
+
+@bp.get("/history")
+def history() -> ResponseReturnValue:
+    return _render_page("app/history.html", "history")
+
+
+@bp.get("/history/<sync_id>")
+def history_detail(sync_id: str) -> ResponseReturnValue:
+    # The shell is the same; app.js reads the run's id from the path and asks
+    # /app/api/syncs/<id>, which answers 404 for another store's run.
+    return _render_page("app/history.html", "history")
