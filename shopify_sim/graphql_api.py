@@ -19,10 +19,10 @@ import uuid
 from typing import Any, Iterable, Mapping, Optional
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from graphql import (BREAK, ArgumentNode, DocumentNode, FieldNode, FragmentDefinitionNode, FragmentSpreadNode,
-                     GraphQLError, GraphQLSchema, InlineFragmentNode, OperationDefinitionNode, OperationType,
-                     StringValueNode, ValidationRule, Visitor, get_named_type, is_input_object_type, is_list_type,
-                     is_non_null_type, parse, specified_rules, type_from_ast, validate, visit)
+from graphql import (ArgumentNode, DocumentNode, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLError,
+                     GraphQLSchema, InlineFragmentNode, ListValueNode, Node, ObjectFieldNode, OperationDefinitionNode,
+                     OperationType, StringValueNode, ValidationRule, get_named_type, is_input_object_type,
+                     is_list_type, is_non_null_type, parse, specified_rules, type_from_ast, validate)
 from graphql.error import GraphQLSyntaxError
 from graphql.execution import execute
 from graphql.execution.values import get_argument_values
@@ -148,6 +148,10 @@ _RULES: list[tuple[re.Pattern, Any]] = [
     (re.compile(r"Variable '\$(?P<v>[^']+)' is not defined(?: by operation '(?P<o>[^']+)')?"),
      lambda m: (f"Variable ${m['v']} is used by {m['o'] or 'anonymous query'} but not declared",
                 {"code": "variableNotDefined", "variableName": m["v"]})),
+    (re.compile(r"Field '(?P<o>[^'.]+)\.(?P<f>[^']+)' of required type '(?P<t>[^']+)' was not provided"),
+     lambda m: (f"Argument '{m['f']}' on InputObject '{m['o']}' is required. Expected type {m['t']}",
+                {"code": "missingRequiredInputObjectAttribute", "argumentName": m["f"], "argumentType": m["t"],
+                 "inputObjectType": m["o"]})),
     (re.compile(r"Field '(?P<f>[^']+)' of type '(?P<t>[^']+)' must have a selection of subfields"),
      lambda m: (f"Field must have selections (field '{m['f']}' returns {m['t'].strip('[]!')} but has no "
                 f"selections. Did you mean '{m['f']} {{ ... }}'?)",
@@ -173,29 +177,39 @@ _RULES: list[tuple[re.Pattern, Any]] = [
 ]
 
 
-def _ast_path(document: DocumentNode, target: Any) -> Optional[list[str]]:
+def _ast_path(document: DocumentNode, target: Any) -> Optional[list[Any]]:
     """graphql-ruby's error path: the operation ("query Name"), then the
-    field and argument names leading to the offending node."""
-    found: list[list[str]] = []
+    field, argument, input-field names and list indexes leading to the
+    offending node."""
+    def label(node: Any) -> list[Any]:
+        if isinstance(node, OperationDefinitionNode):
+            kind = node.operation.value
+            return [f"{kind} {node.name.value}" if node.name else kind]
+        if isinstance(node, FragmentDefinitionNode):
+            return [f"fragment {node.name.value}"]
+        if isinstance(node, (FieldNode, ArgumentNode, ObjectFieldNode)):
+            return [node.name.value]
+        return []
 
-    class Finder(Visitor):
-        def enter(self, node: Any, key: Any, parent: Any, path: Any, ancestors: Any) -> Any:
-            if node is not target:
-                return None
-            labels = []
-            for item in list(ancestors) + [node]:
-                if isinstance(item, OperationDefinitionNode):
-                    kind = item.operation.value
-                    labels.append(f"{kind} {item.name.value}" if item.name else kind)
-                elif isinstance(item, FragmentDefinitionNode):
-                    labels.append(f"fragment {item.name.value}")
-                elif isinstance(item, (FieldNode, ArgumentNode)):
-                    labels.append(item.name.value)
-            found.append(labels)
-            return BREAK
+    def search(node: Any, trail: list[Any]) -> Optional[list[Any]]:
+        trail = trail + label(node)
+        if node is target:
+            return trail
+        for key in node.keys:
+            child = getattr(node, key, None)
+            if isinstance(child, Node):
+                found = search(child, trail)
+                if found is not None:
+                    return found
+            elif isinstance(child, (list, tuple)):
+                for index, item in enumerate(child):
+                    if isinstance(item, Node):
+                        found = search(item, trail + ([index] if isinstance(node, ListValueNode) else []))
+                        if found is not None:
+                            return found
+        return None
 
-    visit(document, Finder())
-    return found[0] if found else None
+    return search(document, [])
 
 
 def shopify_validation_error(err: GraphQLError, document: Optional[DocumentNode] = None) -> dict[str, Any]:
@@ -214,6 +228,8 @@ def shopify_validation_error(err: GraphQLError, document: Optional[DocumentNode]
     if document is not None and err.nodes:
         path = _ast_path(document, err.nodes[0])
         if path:
+            if extensions.get("code") == "missingRequiredInputObjectAttribute":
+                path.append(extensions["argumentName"])  # graphql-ruby points at the missing field
             out["path"] = path
     out["extensions"] = extensions
     return out

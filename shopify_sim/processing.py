@@ -1,11 +1,11 @@
 """Asynchronous processing of files and media, derived from timestamps.
 
 Shopify fetches and processes an uploaded file after the mutation returns:
-the payload says UPLOADED, a read soon after says PROCESSING, then READY (or
-FAILED with `fileErrors`/`mediaErrors`). The simulator needs no worker for
-this: the status is a function of the time since processing started and the
-configured delay (SIM_PROCESSING_DELAY; videos take twice as long, as real
-videos do). Jobs (productReorderMedia) complete the same way after
+the payload says UPLOADED, a read soon after says PROCESSING (videos stay
+UPLOADED a while), then READY (or FAILED with `fileErrors`/`mediaErrors`).
+The simulator needs no worker for this: the status is a function of the time
+since processing started and the configured delay (SIM_PROCESSING_DELAY;
+videos take twice as long, as real videos do). Jobs (productReorderMedia) complete the same way after
 SIM_JOB_DELAY and apply their effect the first time they are observed done.
 """
 from __future__ import annotations
@@ -48,7 +48,12 @@ def status(f: File, now: float, delay: float) -> str:
         # Replacing the source of a READY image keeps it READY (the old
         # rendition is served) until the new one is processed.
         return READY
-    return PROCESSING if elapsed >= total / 2 else UPLOADED
+    if f.kind == VIDEO:
+        # Videos wait for their upload to be picked up: UPLOADED for the first half.
+        return PROCESSING if elapsed >= total / 2 else UPLOADED
+    # Captured: the creating mutation answers UPLOADED and the very next read
+    # already says PROCESSING.
+    return PROCESSING if elapsed > 0 else UPLOADED
 
 
 def is_processed(f: File, now: float, delay: float) -> bool:

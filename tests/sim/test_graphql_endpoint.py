@@ -60,6 +60,8 @@ def test_other_validation_errors_use_graphql_ruby_codes(sim_api):
         "{ ...Missing }": "useAndDefineFragment",
         '{ product(id: "not-a-gid") { id } }': "argumentLiteralsIncompatible",
     }
+    cases['mutation M { stagedUploadsCreate(input: [{resource: IMAGE, mimeType: "image/png"}]) { userErrors { message } } }'] = \
+        "missingRequiredInputObjectAttribute"
     for query, code in cases.items():
         body = sim_api.gql(query)
         assert "data" not in body, query
@@ -68,6 +70,11 @@ def test_other_validation_errors_use_graphql_ruby_codes(sim_api):
     assert body["errors"][0]["message"] == "Variable $a is declared by Q but not used"
     body = sim_api.gql("{ product { id } }")
     assert body["errors"][0]["message"] == "Field 'product' is missing required arguments: id"
+    body = sim_api.gql('mutation M { stagedUploadsCreate(input: [{resource: IMAGE, mimeType: "image/png"}]) { '
+                       'userErrors { message } } }')
+    assert body["errors"][0]["message"] == ("Argument 'filename' on InputObject 'StagedUploadInput' is required. "
+                                            "Expected type String!")
+    assert body["errors"][0]["path"] == ["mutation M", "stagedUploadsCreate", "input", 0, "filename"]
 
 
 def test_syntax_errors_are_rejected(sim_api):

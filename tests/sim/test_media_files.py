@@ -19,6 +19,9 @@ def test_files_move_from_uploaded_through_processing_to_ready(sim_api):
     created = body["fileCreate"]["files"][0]
     assert created["fileStatus"] == "UPLOADED" and created["image"] is None
     assert created["id"].startswith("gid://shopify/MediaImage/")
+    # As captured: the next read already reports PROCESSING.
+    sim_api.clock.advance(0.001)
+    assert status_of(sim_api, created["id"])["fileStatus"] == "PROCESSING"
     sim_api.clock.advance(PROCESSING_DELAY * 0.6)
     assert status_of(sim_api, created["id"])["fileStatus"] == "PROCESSING"
     sim_api.clock.advance(PROCESSING_DELAY * 0.5)
@@ -103,8 +106,9 @@ def test_videos_only_from_staged_uploads(sim_api):
     assert body["fileCreate"]["userErrors"] == []
     video = body["fileCreate"]["files"][0]["id"]
     assert video.startswith("gid://shopify/Video/")
+    assert status_of(sim_api, video)["fileStatus"] == "UPLOADED"  # videos wait for their upload
     sim_api.clock.advance(PROCESSING_DELAY * 1.2)
-    assert status_of(sim_api, video)["fileStatus"] == "PROCESSING"  # videos take longer
+    assert status_of(sim_api, video)["fileStatus"] == "PROCESSING"  # and take longer
     sim_api.finish_processing()
     assert status_of(sim_api, video)["fileStatus"] == "READY"
     sources = sim_api.data("query($id: ID!) { node(id: $id) { ... on Video { filename sources { url } } } }",
@@ -318,10 +322,11 @@ def test_files_query_filters_and_pages(sim_api):
     sim_api.create_shop()
     ids = [create_ready_image(sim_api, f"https://img.example.com/f{i}.png", f"alt {i}") for i in range(3)]
     sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://docs.example.com/manual.pdf"}]})
+    sim_api.clock.advance(0.001)
     query = "query($q: String) { files(first: 10, query: $q) { nodes { id ... on GenericFile { mimeType } } } }"
     assert [n["id"] for n in sim_api.data(query, {"q": "media_type:IMAGE"})["files"]["nodes"]] == ids
     assert [n["id"] for n in sim_api.data(query, {"q": "filename:f1.png"})["files"]["nodes"]] == [ids[1]]
-    pending = sim_api.data(query, {"q": "status:UPLOADED"})["files"]["nodes"]
+    pending = sim_api.data(query, {"q": "status:PROCESSING"})["files"]["nodes"]
     assert len(pending) == 1 and pending[0]["mimeType"] is None  # known once processed
     sim_api.finish_processing()
     ready = sim_api.data(query, {"q": "media_type:GENERIC_FILE status:READY"})["files"]["nodes"]
