@@ -49,7 +49,7 @@ from shopify_app.admin_api.client import AdminApiClient
 
 from . import aliases
 from .files import (MAX_FILES_PER_CALL, READY, FILE_UPDATE_COST, NewFile, PollOptions, create_files, file_statuses,
-                    find_unattached, wait_until_processed)
+                    find_unattached, shopify_alt, wait_until_processed)
 from .journal import ROLE_GALLERY, ROLE_SWATCH, Journal, JournalRecord
 from .state import ReadState
 from .video import MAX_VIDEO_BYTES, Download, DownloadError, Downloader, Uploader, put_staged, stream_download
@@ -424,7 +424,7 @@ class _Run:
                     if action.media_id not in self.ready:
                         work.alt_errors[action.media_id] = "Shopify only updates READY media"
                         continue
-                    row(action.media_id)["alt"] = action.asset.alt
+                    row(action.media_id)["alt"] = shopify_alt(action.asset.alt)
                     owners.setdefault(action.media_id, []).append((work, "alt", action.media_id))
                     alts.append(action.media_id)
             for key, file_id in work.new_media.items():

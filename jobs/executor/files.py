@@ -81,9 +81,22 @@ def create_files(client: AdminApiClient, files: Sequence[NewFile]) -> None:
             batch = [f for f in batch if f.error is None]
 
 
+MAX_ALT_LENGTH = 512  # ALT_VALUE_LIMIT_EXCEEDED above this
+
+
 def _create_input(f: NewFile) -> dict[str, Any]:
     return {"originalSource": f.original_source, "filename": f.filename, "contentType": f.content_type,
-            "alt": f.alt, "duplicateResolutionMode": "APPEND_UUID"}
+            "alt": shopify_alt(f.alt), "duplicateResolutionMode": "APPEND_UUID"}
+
+
+def shopify_alt(alt: str) -> str:
+    """Alt text as Shopify takes it: at most 512 characters, cut at a word
+    when one ends near the limit."""
+    if len(alt) <= MAX_ALT_LENGTH:
+        return alt
+    cut = alt[:MAX_ALT_LENGTH]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > MAX_ALT_LENGTH - 40 else cut).rstrip()
 
 
 def _indexed_errors(errors: Iterable[Mapping[str, Any]], root: str) -> dict[int, str]:

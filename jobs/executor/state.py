@@ -52,12 +52,28 @@ def read_product_states(client: AdminApiClient, product_ids: Sequence[str], *,
         chunk = ids[start:start + READ_BATCH]
         data = client.execute(queries.PRODUCT_STATES, {"ids": chunk})
         for product_id, node in zip(chunk, data.get("nodes") or []):
+            if node and ((node.get("variants") or {}).get("pageInfo") or {}).get("hasNextPage"):
+                node = _with_all_variants(client, node)
             out[product_id] = _state(product_id, node)
         for product_id in chunk:
             out.setdefault(product_id, ReadState(product_id, found=False))
     if journal is not None:
         out = _adopt_journalled_media(out, journal)
     return out
+
+
+def _with_all_variants(client: AdminApiClient, node: Mapping[str, Any]) -> dict[str, Any]:
+    """A product with more variants than the batched read returns: page
+    through the rest (variant images and swatches must be known for all)."""
+    variants = list((node.get("variants") or {}).get("nodes") or [])
+    after = ((node.get("variants") or {}).get("pageInfo") or {}).get("endCursor")
+    while after:
+        data = client.execute(queries.PRODUCT_VARIANTS_PAGE, {"id": node["id"], "after": after})
+        page = ((data.get("product") or {}).get("variants")) or {}
+        variants += page.get("nodes") or []
+        info = page.get("pageInfo") or {}
+        after = info.get("endCursor") if info.get("hasNextPage") else None
+    return {**node, "variants": {"nodes": variants, "pageInfo": {"hasNextPage": False}}}
 
 
 def _swatch(node: Mapping[str, Any] | None) -> tuple[str | None, str | None, bool]:

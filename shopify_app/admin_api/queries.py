@@ -108,7 +108,7 @@ query ProductStates($ids: [ID!]!) {
             reference { ... on MediaImage { id originalSource { url } } }
           }
         }
-        pageInfo { hasNextPage }
+        pageInfo { hasNextPage endCursor }
       }
     }
   }
@@ -229,6 +229,25 @@ METAFIELD_DEFINITION_EXISTS = """
 query MetafieldDefinitionExists($ownerType: MetafieldOwnerType!, $namespace: String!, $key: String!) {
   metafieldDefinitions(ownerType: $ownerType, namespace: $namespace, key: $key, first: 1) {
     nodes { id type { name } access { storefront } }
+  }
+}
+"""
+
+# Products with more than 100 variants: the rest of their variants.
+PRODUCT_VARIANTS_PAGE = """
+query ProductVariantsPage($id: ID!, $after: String) {
+  product(id: $id) {
+    variants(first: 250, after: $after) {
+      nodes {
+        id
+        media(first: 1) { nodes { id } }
+        swatch: metafield(namespace: "cloudinary", key: "swatch") {
+          compareDigest
+          reference { ... on MediaImage { id originalSource { url } } }
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
   }
 }
 """
