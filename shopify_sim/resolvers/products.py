@@ -123,7 +123,16 @@ def _variant_candidates(catalog: Any, expr: Optional[search.Expr]) -> Optional[s
     return search.candidates(expr, lookup)
 
 
-def search_products(catalog: Any, text: Optional[str]) -> list[Product]:
+def _indexed_before(ctx: Any) -> Optional[float]:
+    """Shopify's search index lags writes (a new product was findable only
+    ~12 s later in the captures); SIM_SEARCH_LAG models that: products
+    created or updated within the lag are not found by `query:` yet."""
+    lag = float(ctx.config.get("SIM_SEARCH_LAG", 0) or 0)
+    return ctx.now - lag if lag > 0 else None
+
+
+def search_products(ctx: Any, text: Optional[str]) -> list[Product]:
+    catalog = ctx.catalog
     expr = _rewrite_tag_not(search.parse(text))
     matcher = search.Matcher(_product_fields(catalog), PRODUCT_DEFAULT_FIELDS)
     ids = _product_candidates(catalog, expr)
@@ -131,10 +140,12 @@ def search_products(catalog: Any, text: Optional[str]) -> list[Product]:
         pool: Iterable[Product] = catalog.products.values()
     else:
         pool = (catalog.products[i] for i in sorted(ids) if i in catalog.products)
-    return [p for p in pool if matcher.matches(expr, p)]
+    cutoff = _indexed_before(ctx) if expr is not None else None
+    return [p for p in pool if (cutoff is None or p.updated_at <= cutoff) and matcher.matches(expr, p)]
 
 
-def search_variants(catalog: Any, text: Optional[str]) -> list[Variant]:
+def search_variants(ctx: Any, text: Optional[str]) -> list[Variant]:
+    catalog = ctx.catalog
     expr = _rewrite_tag_not(search.parse(text))
     matcher = search.Matcher(_variant_fields(catalog), VARIANT_DEFAULT_FIELDS)
     ids = _variant_candidates(catalog, expr)
@@ -142,7 +153,9 @@ def search_variants(catalog: Any, text: Optional[str]) -> list[Variant]:
         pool: Iterable[Variant] = catalog.variants.values()
     else:
         pool = (catalog.variants[i] for i in sorted(ids) if i in catalog.variants)
-    return [v for v in pool if matcher.matches(expr, v)]
+    cutoff = _indexed_before(ctx) if expr is not None else None
+    return [v for v in pool if (cutoff is None or catalog.products[v.product_id].updated_at <= cutoff)
+            and matcher.matches(expr, v)]
 
 
 PRODUCT_SORTS = {
@@ -172,27 +185,27 @@ def _ordered(items: list, sorts: dict, args: dict[str, Any]) -> tuple[list, bool
 
 @query("products")
 def resolve_products(ctx: Any, info: Any, **args: Any) -> dict[str, Any]:
-    items, by_id = _ordered(search_products(ctx.catalog, args.get("query")), PRODUCT_SORTS, args)
+    items, by_id = _ordered(search_products(ctx, args.get("query")), PRODUCT_SORTS, args)
     return connection(items, args, key=lambda p: p.id, node=lambda p: product_view(ctx, p), keys_sorted=by_id,
                       sort_value=PRODUCT_CURSOR_VALUES.get(args.get("sortKey") or "ID"))
 
 
 @query("productVariants")
 def resolve_product_variants(ctx: Any, info: Any, **args: Any) -> dict[str, Any]:
-    items, by_id = _ordered(search_variants(ctx.catalog, args.get("query")), VARIANT_SORTS, args)
+    items, by_id = _ordered(search_variants(ctx, args.get("query")), VARIANT_SORTS, args)
     return connection(items, args, key=lambda v: v.id, node=lambda v: variant_view(ctx, v), keys_sorted=by_id)
 
 
 @query("productsCount")
 def resolve_products_count(ctx: Any, info: Any, query: Optional[str] = None, limit: Optional[int] = 10000,
                            **_: Any) -> dict[str, Any]:
-    return count(len(search_products(ctx.catalog, query)), limit)
+    return count(len(search_products(ctx, query)), limit)
 
 
 @query("productVariantsCount")
 def resolve_product_variants_count(ctx: Any, info: Any, query: Optional[str] = None,
                                    limit: Optional[int] = 10000, **_: Any) -> dict[str, Any]:
-    return count(len(search_variants(ctx.catalog, query)), limit)
+    return count(len(search_variants(ctx, query)), limit)
 
 
 @query("product")

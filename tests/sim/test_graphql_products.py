@@ -208,3 +208,15 @@ def test_product_create_with_media_and_its_failures(sim_api):
     body = sim_api.data(PRODUCT_CREATE, {"product": {"title": " "}})
     assert body["productCreate"]["userErrors"] == [{"field": ["title"], "message": "Title can't be blank"}]
     assert [p["title"] for p in sim_api.shop_state()["products"]] == ["New Lamp"]
+
+
+def test_optional_search_lag_hides_fresh_writes_from_search_but_not_lookups():
+    from .graphql_support import make_sim
+    sim = make_sim(SIM_SEARCH_LAG=12)
+    sim.create_shop(products=[shirt()])
+    assert handles(sim, "sku:RS-1") == []
+    pid = sim.data('{ productByIdentifier(identifier: {handle: "red-shirt"}) { id } }')["productByIdentifier"]["id"]
+    assert sim.data("query($id: ID!) { product(id: $id) { handle } }", {"id": pid})["product"]["handle"] == "red-shirt"
+    sim.clock.advance(13)
+    assert handles(sim, "sku:RS-1") == ["red-shirt"]
+    assert len(sim.data(PRODUCTS, {"first": 5})["products"]["nodes"]) == 1  # no query: not a search
