@@ -48,8 +48,16 @@ class ServerThread:
 @dataclass
 class SimShop:
     domain: str
-    access_token: str
+    access_token: str  # as first issued; the app may refresh or migrate it
     shop_id: int | None = None  # the app's Shop row, when stored
+
+    def current_token(self, app: Any) -> str:
+        """The token the app holds now (after any refresh or migration)."""
+        from shopify_app import crypto
+        from shopify_app.extensions import db
+        from shopify_app.models import Shop
+        with app.app_context():
+            return crypto.decrypt(db.session.get(Shop, self.shop_id).access_token_enc)
 
 
 class Sim:
@@ -112,14 +120,18 @@ def sim() -> Iterator[Sim]:
 @pytest.fixture
 def sim_shop(sim, app):
     """Make a simulator shop, store it (with its token) as an installed Shop,
-    and point the app at the simulator. Returns a factory."""
+    and point the app at the simulator. Returns a factory.
+
+    Tokens are expiring offline tokens, as the app asks for; with
+    `expiring=False` the app migrates the legacy token on first use (which
+    revokes it: use `SimShop.current_token(app)` for direct calls)."""
     from shopify_app import crypto
     from shopify_app.extensions import db
     from shopify_app.models import Shop, utcnow
 
     app.config["SHOPIFY_SHOP_ORIGIN"] = sim.shop_origin
 
-    def make(domain: str | None = None, *, name: str = "Sim Store", plan: str = "standard", expiring: bool = False,
+    def make(domain: str | None = None, *, name: str = "Sim Store", plan: str = "standard", expiring: bool = True,
              **body: Any) -> SimShop:
         created = sim.create_shop(domain, name=name, plan=plan, **body)
         token = sim.issue_token(created["domain"], expiring=expiring)

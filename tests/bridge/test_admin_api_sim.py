@@ -16,7 +16,7 @@ def _shop(app, shop_id):
 
 
 def test_shop_info_through_the_pinned_endpoint(app, sim_shop, sim):
-    shop = sim_shop(name="Acme Sim")
+    shop = sim_shop(name="Acme Sim", expiring=False)  # a legacy token: migrated on first use
     with app.app_context():
         client = for_shop(_shop(app, shop.shop_id))
         data = client.execute(queries.SHOP_INFO)
@@ -55,7 +55,7 @@ def test_a_revoked_token_is_replaced_after_one_401(app, sim_shop, sim):
 
 
 def test_a_dead_non_expiring_token_is_an_authentication_error(app, sim_shop, sim):
-    shop = sim_shop()
+    shop = sim_shop(expiring=False)
     state = sim.app.extensions["sim_state"]
     with state.lock:
         state.tokens[shop.access_token].revoked = True
