@@ -162,10 +162,14 @@ class Replay:
         seeder.finish()
         self.responses: dict[str, Any] = {}
         self.primary: Optional[dict[str, Any]] = None
+        # Captured gid → the simulator's gid for objects the replay created:
+        # later requests name what Shopify created, the replay uses its own.
+        self.id_map: dict[str, str] = {}
 
     def execute(self, document: str, variables: dict[str, Any], headers: Optional[dict[str, str]] = None) -> dict:
         from ..schema import API_VERSION
         self.clock.tick()
+        variables = _remap(variables, self.id_map)
         sent = {"X-Shopify-Access-Token": self.token}
         response = self.client.post(f"/{self.domain}/admin/api/{API_VERSION}/graphql.json",
                                     json={"query": document, "variables": variables}, headers=sent)
@@ -360,6 +364,7 @@ def _run(root: str, spec: dict[str, Any], result: Result) -> None:
         if expected is jsonpath.MISSING:
             raise NotReplayable(f"target {target['name']!r}: capture has nothing at {target['capturePath']}")
         actual = jsonpath.get(body, target["proxyPath"]) if target.get("proxyPath") else body
+        _learn_ids(expected, actual, replay.id_map)
         rules = compare.rules_from(global_rules + (target.get("expectedDifferences") or []),
                                    global_excluded + (target.get("excludedPaths") or []))
         if target.get("selectedPaths"):
@@ -374,6 +379,40 @@ def _run(root: str, spec: dict[str, Any], result: Result) -> None:
             failures.append(f"{target['name']}: " + "; ".join(differences[:4]))
     result.status = "failed" if failures else "passed"
     result.details = failures
+
+
+_GID_RE = re.compile(r"gid://shopify/([A-Za-z0-9]+)/[A-Za-z0-9-]+")
+
+
+def _learn_ids(expected: Any, actual: Any, id_map: dict[str, str]) -> None:
+    """Pair captured and replayed ids found at the same place in an answer."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key, value in expected.items():
+            other = actual.get(key)
+            if isinstance(value, str) and isinstance(other, str) and value != other:
+                a, b = _GID_RE.fullmatch(value), _GID_RE.fullmatch(other)
+                if a and b and a.group(1) == b.group(1) and value not in id_map:
+                    id_map[value] = other
+            else:
+                _learn_ids(value, other, id_map)
+    elif isinstance(expected, list) and isinstance(actual, list):
+        for a, b in zip(expected, actual):
+            if isinstance(a, str) and isinstance(b, str):
+                _learn_ids({"id": a}, {"id": b}, id_map)
+            else:
+                _learn_ids(a, b, id_map)
+
+
+def _remap(value: Any, id_map: dict[str, str]) -> Any:
+    if not id_map:
+        return value
+    if isinstance(value, dict):
+        return {k: _remap(v, id_map) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_remap(v, id_map) for v in value]
+    if isinstance(value, str) and "gid://" in value:
+        return _GID_RE.sub(lambda m: id_map.get(m.group(0), m.group(0)), value)
+    return value
 
 
 WAIT_FOR_PROCESSING = 30.0
@@ -392,6 +431,7 @@ def _fresh(root: str, spec: dict[str, Any], capture: Any, exclude: list[tuple], 
     replay = Replay(root, spec, capture, exclude, old.created)
     replay.primary = old.primary
     replay.responses = dict(old.responses)
+    replay.id_map = dict(old.id_map)
     return replay
 
 

@@ -209,6 +209,13 @@ class Seeder:
             if ready and url:
                 f.ready_url = url
             catalog.files[num] = f
+        elif (node.get("fileStatus") or node.get("status")) == "READY" and not f.fail_code:
+            # A later read shows it processed: the store had it READY.
+            f.processing_started_at = min(f.processing_started_at, self.now - LONG_AGO)
+            if image:
+                f.width, f.height = image.get("width") or f.width, image.get("height") or f.height
+            if url:
+                f.ready_url = f.ready_url or url
         # A media item listed under a product's `media` is in its gallery.
         owner = next(((k, g) for k, g in reversed(owners) if k in ("Product", "ProductVariant")), None)
         if owner and "media" in path:

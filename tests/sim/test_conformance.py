@@ -17,6 +17,7 @@ from shopify_sim.conformance.__main__ import main
 ROOT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "conformance_data")
 
 PASSING = {
+    "media/file-delete-product-media-live-parity",
     "media/file-update-live-parity",
     "media/fileAcknowledgeUpdateFailed-local-staging",
     "media/media-file-acknowledge-update-failed-semantics",
@@ -27,7 +28,10 @@ PASSING = {
     "media/media-file-create-then-image-read",
     "media/media-file-create-validation-branches",
     "media/media-file-create-validation-precedence",
+    "media/media-file-filename-extension-case-sensitivity",
+    "media/media-file-mutation-first-lifecycle",
     "media/media-file-update-missing-id-coercion",
+    "media/media-file-update-simultaneous-source-conflict",
     "media/media-file-update-validation-ordering",
     "media/media-file-user-error-aggregation",
     "media/media-file-user-error-root-dispatch-validation",
