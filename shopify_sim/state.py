@@ -13,17 +13,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-# Shopify's published GraphQL Admin API limits per plan: bucket size and
-# restore rate in cost points per second
-# (https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits).
-PLANS: dict[str, dict[str, float]] = {
-    "basic": {"maximumAvailable": 100.0, "restoreRate": 100.0},
-    "standard": {"maximumAvailable": 100.0, "restoreRate": 100.0},
-    "advanced": {"maximumAvailable": 200.0, "restoreRate": 200.0},
-    "plus": {"maximumAvailable": 1000.0, "restoreRate": 1000.0},
-    "enterprise": {"maximumAvailable": 2000.0, "restoreRate": 2000.0},
-}
-
 ACCESS_TOKEN_TTL = 3600
 REFRESH_TOKEN_TTL = 90 * 24 * 3600
 
