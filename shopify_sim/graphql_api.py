@@ -470,46 +470,47 @@ def graphql_endpoint(shop_domain: str, version: str) -> Response:
         shop = state.shops.get(shop_domain)
         if shop is None:
             return _json({"errors": "Not Found"}, 404, headers)
+        body = request.get_json(silent=True)
+        entry: dict[str, Any] = {
+            "id": request_id, "at": started, "clientId": None,
+            "operationName": body.get("operationName") if isinstance(body, dict) else None,
+            "mutation": False, "rootFields": [], "requestedCost": None, "actualCost": None, "throttled": False,
+            "status": 200, "fault": None, "errors": [],
+        }
+        # Refusals are logged too: a test can see the app's rejected calls.
         token = state.lookup_token(request.headers.get("X-Shopify-Access-Token"))
         if token is None or token.shop != shop_domain:
-            return _json({"errors": INVALID_TOKEN}, 401, headers)
+            entry["errors"].append("invalid access token")
+            return _finish(shop, entry, _json({"errors": INVALID_TOKEN}, 401, headers))
+        entry["clientId"] = token.client_id
         if version != schema_mod.API_VERSION:
-            return _json({"errors": f"API version {version} is not served by this simulator "
-                                    f"(only {schema_mod.API_VERSION})"}, 404, headers)
-        body = request.get_json(silent=True)
+            entry["errors"].append(f"API version {version}")
+            return _finish(shop, entry, _json({"errors": f"API version {version} is not served by this simulator "
+                                                         f"(only {schema_mod.API_VERSION})"}, 404, headers))
         if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip():
-            return _json({"errors": {"query": "Required parameter missing or invalid"}}, 400, headers)
+            entry["errors"].append("missing query")
+            return _finish(shop, entry, _json({"errors": {"query": "Required parameter missing or invalid"}}, 400,
+                                              headers))
         catalog = catalog_of(shop)
-        entry: dict[str, Any] = {
-            "id": request_id, "at": started, "clientId": token.client_id,
-            "operationName": body.get("operationName"), "mutation": False, "rootFields": [],
-            "requestedCost": None, "actualCost": None, "throttled": False, "status": 200, "fault": None,
-            "errors": [],
-        }
         fault = faults_mod.take_request_fault(catalog.faults, body.get("operationName")
                                               or _guess_operation_name(body["query"]))
         if fault is not None:
             entry["fault"] = fault.kind
             if fault.kind != "timeout":
-                response = _fault_response(fault, shop, token, entry, headers)
-                _finish(shop, entry, response)
-                return response
+                return _finish(shop, entry, _fault_response(fault, shop, token, entry, headers))
     if fault is not None:  # timeout: hold the response without blocking the simulator
         time.sleep(fault.seconds)
-        response = _json({"errors": "Gateway Timeout"}, 504, headers)
         with state.lock:
-            _finish(shop, entry, response)
-        return response
+            return _finish(shop, entry, _json({"errors": "Gateway Timeout"}, 504, headers))
     with state.lock:
-        response = _run(state, shop, token, body, entry, headers)
-        _finish(shop, entry, response)
-        return response
+        return _finish(shop, entry, _run(state, shop, token, body, entry, headers))
 
 
-def _finish(shop: Any, entry: dict[str, Any], response: Response) -> None:
+def _finish(shop: Any, entry: dict[str, Any], response: Response) -> Response:
     entry["status"] = response.status_code
     entry["durationMs"] = round((time.time() - entry["at"]) * 1000, 2)
     _log(shop, entry)
+    return response
 
 
 def _guess_operation_name(text: str) -> Optional[str]:

@@ -25,6 +25,8 @@ def test_rejects_missing_unknown_and_foreign_tokens_like_shopify(sim_api):
         response = sim_api.post(SHOP_QUERY, token=token)
         assert response.status_code == 401
         assert response.get_json() == expected
+    log = sim_api.client.get(f"/_sim/shops/{DOMAIN}/requests").get_json()
+    assert [(e["status"], e["clientId"], e["operationName"]) for e in log] == [(401, None, None)] * 3
 
 
 def test_unknown_shop_is_404_and_missing_query_is_400(sim_api):

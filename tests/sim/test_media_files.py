@@ -271,7 +271,8 @@ def test_reorder_applies_moves_in_order_when_the_job_completes(sim_api):
     assert gallery_ids(sim_api, pid) == [f, d, s, b]  # not yet
     assert sim_api.data("query($id: ID!) { job(id: $id) { done } }", {"id": job["id"]})["job"]["done"] is False
     sim_api.finish_processing()
-    assert sim_api.data("query($id: ID!) { job(id: $id) { done } }", {"id": job["id"]})["job"]["done"] is True
+    done = sim_api.data("query($id: ID!) { job(id: $id) { done query { shop { name } } } }", {"id": job["id"]})
+    assert done["job"] == {"done": True, "query": {"shop": {"name": "Acme"}}}
     assert gallery_ids(sim_api, pid) == [f, b, s, d]
     assert [m["id"] for m in sim_api.shop_state()["products"][0]["media"]] == [f, b, s, d]
 
