@@ -165,6 +165,9 @@ class Replay:
         # Captured gid → the simulator's gid for objects the replay created:
         # later requests name what Shopify created, the replay uses its own.
         self.id_map: dict[str, str] = {}
+        # The captured store's Shop is the simulator's shop.
+        for captured_shop in seeder.captured_shop_gids:
+            self.id_map[captured_shop] = gid("Shop", shop_number(domain))
 
     def execute(self, document: str, variables: dict[str, Any], headers: Optional[dict[str, str]] = None) -> dict:
         from ..schema import API_VERSION
