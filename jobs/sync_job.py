@@ -7,10 +7,11 @@ resumes where it stopped (the job is retried, or re-dispatched):
             store one SyncProduct per matched product (plus report rows for
             assets that link nowhere);
   linking   product by product, in link order: read its current state, plan
-            it (the plan is stored, so a resumed product carries out the plan
-            it made, not a new one against a half-changed gallery), then
-            carry the plan out step by step (jobs.link_executor) or, for a dry
-            run, report it;
+            it, then carry the plan out (jobs.executor, with the database
+            journal of jobs.sync_journal) or, for a dry run, report it. A
+            product is marked done in the same commit as its report rows;
+            one interrupted midway is read and planned again on resume, and
+            the journal lets the executor find the files it already made;
   finishing counters, final status.
 
 Before each product the job re-reads the abort flag, so an abort stops the
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol, Sequence
 
 from flask import current_app
 from rq import get_current_job
@@ -28,15 +29,13 @@ from sqlalchemy import delete, func, select
 
 from shopify_app.admin_api import AdminApiClient, AuthenticationError, ThrottledError, TransientError, for_shop
 from shopify_app.extensions import db
-from shopify_app.models import StoreFile, Sync, SyncItem, SyncProduct, utcnow
+from shopify_app.models import Sync, SyncItem, SyncProduct, utcnow
 from shopify_app.problems import Problem
 
-from . import link_queries
 from .context import with_app_context
-from .planner import (Action, PlanContext, ProductMatch, ProductState, ProductTarget, SyncRequest, assign_groups,
-                      build_groups, parse_document, plan_product, unplaced_rows)
-from .planner.grouping import Group
-from .planner.plan import ProductPlan, plan_from_json, plan_to_json
+from .planner import (Action, PlanContext, ProductMatch, ProductTarget, SyncRequest, assign_groups, build_groups,
+                      plan_product, unplaced_rows)
+from .planner.plan import ProductPlan, plan_to_json
 from .planner.request import Settings, SettingsOverride
 from .sync_dispatch import dispatch_next, store_head, store_lock
 
@@ -50,10 +49,6 @@ UNPLACED_BASE = 10 ** 15      # rows for assets that link nowhere come last
 
 def row_seq(product_seq: int | None, index: int) -> int:
     return (UNPLACED_BASE if product_seq is None else product_seq * ROW_STRIDE) + index
-
-
-class ProductGone(Exception):
-    """The product was deleted between matching and linking."""
 
 
 @with_app_context
@@ -173,55 +168,63 @@ class SyncRun:
 
     # -- linking ------------------------------------------------------------------------------
     def link_products(self) -> None:
+        """Products in link order, `SYNC_PRODUCTS_PER_BATCH` at a time (default
+        1, so an abort stops before the very next product, as the contract
+        says). Each batch is read, planned and carried out from the state
+        read just then: after a crash, what was done shows in that state and
+        in the journal, so the new plan only does what is still missing."""
+        from .executor import ensure_metafield_definitions, execute, read_product_states
+        from .sync_journal import SyncJournal
+
         sync = self.sync
         groups = {g.value: g for g in build_groups(self.request, self.settings).groups}
         ctx = PlanContext.for_request(self.request, self.settings, sync.cloud_name or "", sync.run_time or 0)
+        journal = SyncJournal(sync.shop_id)
+        size = max(1, int(self.config.get("SYNC_PRODUCTS_PER_BATCH", 1)))
         products = db.session.scalars(select(SyncProduct).where(
             SyncProduct.sync_id == sync.id, SyncProduct.status.notin_(DONE)).order_by(SyncProduct.seq)).all()
-        for product in products:
+        if products and not sync.dry_run:
+            ensure_metafield_definitions(self.client)
+        for start in range(0, len(products), size):
             db.session.refresh(sync, ["abort_requested"])
             if sync.abort_requested:
                 break
-            self.link_product(product, groups, ctx)
+            batch = products[start:start + size]
+            states = read_product_states(self.client, [p.product_id for p in batch],
+                                         journal=None if sync.dry_run else journal)
+            plans: list[ProductPlan] = []
+            for product in batch:
+                target = ProductTarget(product.product_id, product.product_title or "",
+                                       tuple((groups[value], variant) for value, variant in product.groups))
+                state = states[product.product_id]
+                product.started_at = product.started_at or utcnow()
+                if not state.found:
+                    self.finish_product(product, "failed", [
+                        Action("failed", a.public_id, g.value, reason="the product no longer exists")
+                        for g, _ in target.groups for a in g.assets + g.swatches], "the product no longer exists")
+                    continue
+                plan = plan_product(target, state, ctx)
+                product.plan = plan_to_json(plan)
+                product.product_title = plan.title
+                product.status = "planned"
+                plans.append(plan)
+            db.session.commit()
+            by_id = {p.product_id: p for p in batch}
+            if sync.dry_run:
+                for plan in plans:
+                    failed = plan.status == "failed"
+                    self.finish_product(by_id[plan.product_id], "failed" if failed else "done",
+                                        list(plan.actions), plan.error)
+            elif plans:
+                for result in execute(self.client, plans, states=states, journal=journal):
+                    self.finish_product(by_id[result.product_id], "failed" if result.status == "failed" else "done",
+                                        list(result.rows), result.error)
             self.update_progress(sync)
             db.session.commit()
         sync.phase = "finishing"
         db.session.commit()
 
-    def link_product(self, product: SyncProduct, groups: Mapping[str, Group], ctx: PlanContext) -> None:
-        target = ProductTarget(product.product_id, product.product_title or "",
-                               tuple((groups[value], variant) for value, variant in product.groups))
-        product.started_at = product.started_at or utcnow()
-        if product.plan is None:
-            try:
-                state = read_product_state(self.client, self.sync.shop_id, target)
-            except ProductGone:
-                self.finish_product(product, "failed", [Action("failed", a.public_id, g.value,
-                                                               reason="the product no longer exists")
-                                                        for g, _ in target.groups for a in g.assets + g.swatches],
-                                    "the product no longer exists")
-                return
-            plan = plan_product(target, state, ctx)
-            product.plan = plan_to_json(plan)
-            product.gallery_before = list(state.gallery)
-            product.product_title = plan.title
-            product.status = "planned"
-            db.session.commit()
-        else:
-            plan = plan_from_json(product.plan)
-        if plan.status == "failed":
-            self.finish_product(product, "failed", list(plan.actions), plan.error)
-            return
-        if self.sync.dry_run or not plan.has_writes:
-            # A dry run reports the plan; a plan without writes (the same sync
-            # run again) has nothing to send to Shopify.
-            self.finish_product(product, "done", list(plan.actions))
-            return
-        from .link_executor import LinkExecutor
-        rows, error = LinkExecutor(self.client, self.sync, product, plan, ctx).run()
-        self.finish_product(product, "failed" if error else "done", rows, error)
-
-    def finish_product(self, product: SyncProduct, status: str, rows: list[Action], error: str | None = None
+    def finish_product(self, product: SyncProduct, status: str, rows: Sequence[Row], error: str | None = None
                        ) -> None:
         """Write the product's report rows and its end state in one commit."""
         db.session.execute(delete(SyncItem).where(SyncItem.sync_id == product.sync_id,
@@ -278,41 +281,20 @@ def _shop(sync: Sync) -> Any:
     return shop
 
 
-def _item(sync_id: str, seq: int, product_id: str | None, title: str | None, row: Action) -> SyncItem:
+class Row(Protocol):
+    """A report row: the planner's Action (dry runs) or the executor's RowResult."""
+
+    action: str
+    public_id: str | None
+    group_value: str | None
+    position: int | None
+    media_id: str | None
+    reason: str | None
+
+
+def _item(sync_id: str, seq: int, product_id: str | None, title: str | None, row: Row) -> SyncItem:
     failed = row.action == "failed"
+    error = getattr(row, "error", None) or (row.reason if failed else None)
     return SyncItem(sync_id=sync_id, seq=seq, product_id=product_id, product_title=title,
                     group_value=row.group_value, public_id=row.public_id, action=row.action, position=row.position,
-                    media_id=row.media_id, error=row.reason if failed else None,
-                    detail=None if failed else row.reason)
-
-
-def read_product_state(client: AdminApiClient, shop_id: int, target: ProductTarget) -> ProductState:
-    data = client.execute(link_queries.PRODUCT_STATE, {"id": target.product_id},
-                          expected_cost=link_queries.PRODUCT_STATE_COST)
-    node = data.get("product")
-    if node is None:
-        raise ProductGone(target.product_id)
-    gallery = tuple(m["id"] for m in node["media"]["nodes"])
-    value = (node.get("productmedia") or {}).get("value")
-    entries, _problem = parse_document(value)
-    swatch_files: dict[str, str | None] = {target.product_id: (node.get("swatch") or {}).get("value")}
-    variant_media: dict[str, str | None] = {}
-    variant_ids = list(dict.fromkeys(v for _, v in target.groups if v))
-    for start in range(0, len(variant_ids), 100):
-        chunk = variant_ids[start:start + 100]
-        result = client.execute(link_queries.VARIANT_STATE, {"ids": chunk},
-                                expected_cost=2 + len(chunk) * link_queries.VARIANT_STATE_NODE_COST)
-        for variant in result.get("nodes") or []:
-            if not variant:
-                continue
-            media = variant.get("media", {}).get("nodes") or []
-            variant_media[variant["id"]] = media[0]["id"] if media else None
-            swatch_files[variant["id"]] = (variant.get("swatch") or {}).get("value")
-    # A swatch counts as current only when AssetLink made its file from the
-    # same source URL (store_files).
-    file_ids = [f for f in swatch_files.values() if f]
-    sources = dict(db.session.execute(select(StoreFile.file_id, StoreFile.source_url).where(
-        StoreFile.shop_id == shop_id, StoreFile.file_id.in_(file_ids))).all()) if file_ids else {}
-    swatches = {owner: sources.get(file_id) for owner, file_id in swatch_files.items() if file_id}
-    return ProductState(target.product_id, node.get("title") or target.title, gallery, tuple(entries), value,
-                        variant_media, swatches)
+                    media_id=row.media_id, error=error, detail=None if failed else row.reason)

@@ -161,13 +161,12 @@ class Sync(db.Model):
 
 
 class SyncProduct(db.Model):
-    """One product of a sync: its plan and how far carrying it out has got.
+    """One product of a sync, in link order, and how it ended.
 
-    The job commits after every step, so a worker killed at any instant
-    resumes at `step`. Steps that create things in Shopify first record what
-    they are about to create (`pending`) and afterwards what was created
-    (`created`); on resume a step with `pending` but no result looks the
-    objects up in Shopify instead of creating them again.
+    A product is marked done or failed in the same commit as its report rows,
+    so a resumed job never reports it twice; one left pending or planned is
+    read and planned again (the media journal keeps that free of duplicates).
+    `plan` keeps the plan that was carried out, for support.
     """
 
     __tablename__ = "sync_products"
@@ -180,13 +179,9 @@ class SyncProduct(db.Model):
     product_title: Mapped[Optional[str]] = mapped_column(Text)
     # [[group value, variant GID or null], ...] in link order
     groups: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    # pending | planned | running | done | failed | aborted
+    # pending | planned | done | failed | aborted
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    step: Mapped[str] = mapped_column(String(32), default="plan")
     plan: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
-    gallery_before: Mapped[Optional[list[Any]]] = mapped_column(JSON)
-    pending: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
-    created: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[Optional[str]] = mapped_column(Text)
     started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
@@ -213,18 +208,28 @@ class SyncItem(db.Model):
     detail: Mapped[Optional[str]] = mapped_column(Text)
 
 
-class StoreFile(db.Model):
-    """A file AssetLink made in a store's Files library, by the exact source
-    it was made from, so the same asset version is never uploaded twice."""
+class MediaJournal(db.Model):
+    """The executor's idempotency journal (jobs.executor.journal): per
+    (product, asset, role) the file AssetLink is about to create, then the
+    file it created, so a resumed sync finds it instead of creating it again.
+    Kept per store across syncs: a failed product's files are reused by the
+    next attempt."""
 
-    __tablename__ = "store_files"
-    __table_args__ = (UniqueConstraint("shop_id", "source_url", name="uq_store_files_source"),)
+    __tablename__ = "media_journal"
+    __table_args__ = (UniqueConstraint("shop_id", "ident_hash", name="uq_media_journal_ident"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
-    source_url: Mapped[str] = mapped_column(Text)
-    public_id: Mapped[str] = mapped_column(Text)
+    ident_hash: Mapped[str] = mapped_column(String(64))  # sha256 of (product, asset key, role)
+    product_id: Mapped[str] = mapped_column(String(255), index=True)
     resource_type: Mapped[str] = mapped_column(String(16))
+    delivery_type: Mapped[str] = mapped_column(String(32))
+    public_id: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[str] = mapped_column(Text)
+    delivery_url: Mapped[str] = mapped_column(Text)
     file_id: Mapped[Optional[str]] = mapped_column(String(255))
-    filename: Mapped[Optional[str]] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entry_json: Mapped[Optional[str]] = mapped_column(Text)
+    intended_at: Mapped[float] = mapped_column(db.Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -7,7 +7,7 @@ import pytest
 
 from jobs.sync_job import run_sync
 from shopify_app.extensions import db
-from shopify_app.models import Sync, SyncProduct
+from shopify_app.models import MediaJournal, Sync
 from tests.bridge.conftest import bearer, connect
 
 GALLERY = """query($id: ID!) { product(id: $id) { media(first: 250) { nodes { id alt
@@ -106,7 +106,7 @@ def test_prepend_moves_reused_media_and_reset_keeps_merchant_files(client, store
     assert gallery[0] == linked[2]
     files = {n["id"] for n in admin(sim, shop, FILES)["files"]["nodes"]}
     assert set(merchant) <= files            # the merchant's images stay in Files
-    assert linked[3] not in files            # AssetLink's own removed media is deleted
+    assert linked[3] not in gallery          # off the product (the executor detaches; files may be shared)
     assert sorted(r["action"] for r in report) == ["created", "moved", "removed", "removed", "removed"]
 
 
@@ -134,6 +134,9 @@ def test_all_metadata_filename_and_alt(client, store, sim):
 
 
 def test_a_worker_killed_after_create_resumes_without_duplicates(client, app, sim_shop, sim, monkeypatch):
+    """Killed right after Shopify made the files but before the answer was
+    recorded: the resumed job finds them by the journal's intent instead of
+    uploading again."""
     shop = sim_shop(products=[{"title": "Blue Shirt", "variants": [{"sku": "ABC-1"}],
                                "media": [{"src": "https://example.com/m1.jpg"}]}])
     token = connect(client, shop.domain, cloud_name="acme")["token"]
@@ -141,23 +144,24 @@ def test_a_worker_killed_after_create_resumes_without_duplicates(client, app, si
             "assets": [asset("shirts/front"), asset("shirts/back")]}
     sync_id = client.post("/bridge/v1/syncs", json=data, headers=bearer(token)).get_json()["id"]
 
-    from jobs import link_executor
-    real = link_executor.LinkExecutor.recover_creates
+    from jobs.sync_journal import SyncJournal
 
-    def killed(self):
-        raise KeyboardInterrupt("worker killed right after Shopify created the media")
+    def killed(self, records):
+        raise KeyboardInterrupt("worker killed right after fileCreate answered")
 
-    monkeypatch.setattr(link_executor.LinkExecutor, "recover_creates", killed)
-    with pytest.raises(KeyboardInterrupt):
-        with app.app_context():
-            run_sync(sync_id)
+    with monkeypatch.context() as patch:
+        patch.setattr(SyncJournal, "created", killed)
+        with pytest.raises(KeyboardInterrupt):
+            with app.app_context():
+                run_sync(sync_id)
     with app.app_context():
-        row = db.session.query(SyncProduct).one()
-        assert row.step == "create" and row.pending["keys"]
-    monkeypatch.setattr(link_executor.LinkExecutor, "recover_creates", real)
-    with app.app_context():
+        assert db.session.get(Sync, sync_id).status == "running"
+        assert db.session.query(MediaJournal).filter(MediaJournal.file_id.is_(None)).count() == 2
         assert run_sync(sync_id) == "succeeded"
-        assert db.session.get(Sync, sync_id).status == "succeeded"
+        assert db.session.query(MediaJournal).count() == 0  # completed products drop their records
     gallery, doc, _ = product(sim, shop)
     assert len(gallery) == 3
+    assert [e["public_id"] for e in doc] == ["shirts/front", "shirts/back"]
     assert [e["media_id"] for e in doc] == gallery[:2]
+    files = admin(sim, shop, FILES)["files"]["nodes"]
+    assert len(files) == 3  # no stray second upload in Files either
