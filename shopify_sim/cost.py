@@ -18,7 +18,6 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLAbstractType,
     GraphQLInputObjectType,
     GraphQLList,
     GraphQLNamedType,
@@ -31,8 +30,6 @@ from graphql import (
     SelectionSetNode,
     get_named_type,
     is_abstract_type,
-    is_input_object_type,
-    is_list_type,
     is_object_type,
     value_from_ast_untyped,
 )

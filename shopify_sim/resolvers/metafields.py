@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Optional
 
 from graphql import GraphQLError
 
-from ..catalog import Metafield, MetafieldDefinition, gid, iso, parse_gid
+from ..catalog import Metafield, MetafieldDefinition, iso, parse_gid
 from . import mutation, query
 from .common import bad_request, check_page_args, user_error
 
@@ -1293,4 +1293,4 @@ def iter_metafields(ctx: Any) -> Iterable[Metafield]:
 
 
 __all__ = ["owner_metafield", "owner_metafields", "node", "metafield_view", "definition_view",
-           "resolve_namespace", "compare_digest", "validate_value", "VALID_TYPES", "gid"]
+           "resolve_namespace", "compare_digest", "validate_value", "VALID_TYPES"]
