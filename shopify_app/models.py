@@ -213,7 +213,8 @@ class MediaJournal(db.Model):
     (product, asset, role) the file AssetLink is about to create, then the
     file it created, so a resumed sync finds it instead of creating it again.
     Kept per store across syncs: a failed product's files are reused by the
-    next attempt."""
+    next attempt. `record` is the executor's JournalRecord as JSON, so fields
+    it adds need no schema change."""
 
     __tablename__ = "media_journal"
     __table_args__ = (UniqueConstraint("shop_id", "ident_hash", name="uq_media_journal_ident"),)
@@ -222,14 +223,5 @@ class MediaJournal(db.Model):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     ident_hash: Mapped[str] = mapped_column(String(64))  # sha256 of (product, asset key, role)
     product_id: Mapped[str] = mapped_column(String(255), index=True)
-    resource_type: Mapped[str] = mapped_column(String(16))
-    delivery_type: Mapped[str] = mapped_column(String(32))
-    public_id: Mapped[str] = mapped_column(Text)
-    role: Mapped[str] = mapped_column(String(16))
-    filename: Mapped[str] = mapped_column(Text)
-    source_url: Mapped[str] = mapped_column(Text)
-    delivery_url: Mapped[str] = mapped_column(Text)
-    file_id: Mapped[Optional[str]] = mapped_column(String(255))
-    entry_json: Mapped[Optional[str]] = mapped_column(Text)
-    intended_at: Mapped[float] = mapped_column(db.Float, default=0.0)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
