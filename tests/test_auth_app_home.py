@@ -8,8 +8,8 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import API_KEY, API_SECRET, make_session_token
-from fake_token_endpoint import token_endpoint  # noqa: F401  (fixture)
+from tests.conftest import API_KEY, API_SECRET, make_session_token
+from tests.fake_token_endpoint import token_endpoint  # noqa: F401  (fixture)
 from werkzeug.datastructures import MultiDict
 
 from shopify_app import crypto
@@ -96,17 +96,18 @@ def test_the_bounce_page_is_only_app_bridge(client):
         f"frame-ancestors https://{SHOP} https://admin.shopify.com;"
 
 
-@pytest.mark.parametrize("token", [
-    make_session_token(SHOP, secret="someone-elses-secret-0123456789abcdef"),   # forged
-    make_session_token(SHOP, exp_in=-11),                                        # expired beyond the leeway
-    make_session_token(SHOP, aud="another-app"),                                 # wrong audience
-    make_session_token(SHOP, nbf_in=30),                                         # not yet valid
-    make_session_token(SHOP, iss_shop="other-shop.myshopify.com"),               # iss and dest differ
-    make_session_token("shop.myshopify.com.evil.com"),                           # not a shop
-    "not.a.jwt",
+@pytest.mark.parametrize("make_token", [
+    lambda: make_session_token(SHOP, secret="someone-elses-secret-0123456789abcdef"),   # forged
+    lambda: make_session_token(SHOP, exp_in=-11),                                        # expired beyond the leeway
+    lambda: make_session_token(SHOP, aud="another-app"),                                 # wrong audience
+    lambda: make_session_token(SHOP, nbf_in=30),                                         # not yet valid
+    lambda: make_session_token(SHOP, iss_shop="other-shop.myshopify.com"),               # iss and dest differ
+    lambda: make_session_token("shop.myshopify.com.evil.com"),                           # not a shop
+    lambda: "not.a.jwt",
 ], ids=["forged", "expired", "wrong-audience", "not-yet-valid", "iss-dest-mismatch", "evil-dest", "garbage"])
-def test_a_bad_id_token_gets_the_bounce_and_installs_nothing(app, client, token_endpoint, token):
-    response = client.get(app_load(id_token=token))
+def test_a_bad_id_token_gets_the_bounce_and_installs_nothing(app, client, token_endpoint, make_token):
+    # Made now, not at collection: the times in it are relative to the test.
+    response = client.get(app_load(id_token=make_token()))
     assert_bounced(response)
     assert token_endpoint.requests == []
     assert stored_shop(app) is None

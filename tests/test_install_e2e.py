@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from conftest import API_KEY, API_SECRET
+from tests.conftest import API_KEY, API_SECRET
 from rq import Queue
-from simulator_fixture import ServerThread
+from tests.simulator_fixture import ServerThread
 
 import shopify_sim
 from jobs import queues

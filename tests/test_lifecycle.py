@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import make_session_token
-from fake_token_endpoint import token_endpoint  # noqa: F401  (fixture)
-from test_auth_app_home import app_load
+from tests.conftest import make_session_token
+from tests.fake_token_endpoint import token_endpoint  # noqa: F401  (fixture)
+from tests.test_auth_app_home import app_load
 
 from shopify_app import credentials, crypto, lifecycle
 from shopify_app.auth.token_exchange import TokenGrant

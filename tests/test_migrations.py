@@ -12,7 +12,7 @@ from flask_migrate import downgrade, upgrade
 from shopify_app import create_app
 from shopify_app.extensions import db
 
-from conftest import ADMIN_DB_URL
+from tests.conftest import ADMIN_DB_URL
 
 
 def test_single_head(app):

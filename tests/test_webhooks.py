@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import API_SECRET
+from tests.conftest import API_SECRET
 from rq import Queue
 from rq.job import JobStatus
 

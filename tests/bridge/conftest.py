@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import make_session_token
+from tests.conftest import make_session_token
 
 from tests.simulator_fixture import sim, sim_shop  # noqa: F401  (fixtures)
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from cloudinary_bridge.client import BridgeClient, BridgeError
-from conftest import make_session_token
+from tests.conftest import make_session_token
 from tests.simulator_fixture import ServerThread
 
 CHROMIUM = "/usr/bin/chromium"

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from conftest import make_session_token
+from tests.conftest import make_session_token
 from tests.bridge.conftest import bearer, connect, settings_page_code
 
 

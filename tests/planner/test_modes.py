@@ -336,3 +336,17 @@ def test_reorder_moves_example_from_shopify():
     assert reorder_moves(["a", "b"], ["a", "b"]) == []
     with pytest.raises(ValueError):
         reorder_moves(["a"], ["b"])
+
+
+def test_plan_survives_storage_as_json(five):
+    import json
+
+    from jobs.planner.plan import plan_from_json, plan_to_json
+    req = request(A3 + [asset("clips/v", resource_type="video")], "overwrite", variant_images=True)
+    plan = only(run(req, five))
+    assert plan_from_json(json.loads(json.dumps(plan_to_json(plan)))) == plan
+
+
+def test_repeated_assets_are_found():
+    req = request([asset("a"), asset("b"), asset("a"), asset("a", resource_type="video")])
+    assert req.repeated_assets() == [(2, 0)]

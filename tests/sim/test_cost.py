@@ -175,7 +175,10 @@ def test_short_page_costs_less_than_requested():
                          "pageInfo": {"hasNextPage": True}}}
     short = {"products": {"nodes": [{"id": "gid://shopify/Product/1"}] * 3, "pageInfo": {"hasNextPage": False}}}
     assert paid(doc, full) == cost(doc) == 13
-    assert paid(doc, short) == 2 + page_factor(3)
+    # 3 of 250 asked: ceil(11 × 3/250) = 1 bare node's worth.
+    assert paid(doc, short) == 2 + 1
+    half = {"products": {"nodes": [{"id": "gid://shopify/Product/1"}] * 125, "pageInfo": {"hasNextPage": False}}}
+    assert paid(doc, half) == 2 + 6  # ceil(11 × 125/250)
 
 
 def test_empty_page_costs_a_page_of_bare_nodes():

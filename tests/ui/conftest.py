@@ -9,7 +9,7 @@ import uuid
 from urllib.parse import urlencode
 
 import pytest
-from conftest import API_SECRET, make_session_token
+from tests.conftest import API_SECRET, make_session_token
 
 
 @pytest.fixture

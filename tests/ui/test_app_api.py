@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from conftest import make_session_token
+from tests.conftest import make_session_token
 from shopify_app import credentials, crypto
 from shopify_app.extensions import db
 from shopify_app.models import BridgeCredential, ConnectionCode, Shop, utcnow
