@@ -372,16 +372,18 @@ class _Walker:
             return CONNECTION_COST + factor * per_node
         if value is None:
             return float(CONNECTION_COST)
-        # Actual: the returned page is charged like a requested page of that
-        # size, at the returned nodes' mean cost.
         count = _returned_count(value)
         if count == 0:
             # An empty page is charged as a full page of bare nodes
             # (captured: products(first: 1) with no match → 3,
             # metafields(first: 10) with none → 6).
             return float(CONNECTION_COST + page_factor(self._page_size(args)) * OBJECT_COST)
+        # A short page is refunded pro rata: the requested page factor scaled
+        # by the share of the page returned (rounded up), at the returned
+        # nodes' mean cost. Fits more captures than re-pricing the short page.
         per_node = self._connection_node_cost(field_node, type_, value) / count
-        return CONNECTION_COST + page_factor(count) * per_node
+        size = max(self._page_size(args), count)
+        return CONNECTION_COST + math.ceil(page_factor(size) * count / size) * per_node
 
     def _connection_node_cost(self, field_node: FieldNode, type_: GraphQLObjectType,
                               value: Optional[Mapping[str, Any]]) -> float:
