@@ -257,7 +257,9 @@ def file_update(ctx: Any, info: Any, files: list[dict[str, Any]]) -> dict[str, A
                 batch_errors.append(user_error(["files"], f"Reference target {ref} does not exist.",
                                                "REFERENCE_TARGET_DOES_NOT_EXIST"))
     if batch_errors:
-        return {"files": [], "userErrors": batch_errors}
+        # One error per kind of problem, however many files have it (captured).
+        unique = list({(tuple(e["field"]), e["code"], e["message"]): e for e in batch_errors}.values())
+        return {"files": [], "userErrors": unique}
 
     # Row checks: a bad row is reported and skipped, the others apply.
     errors: list[dict[str, Any]] = []
@@ -283,11 +285,20 @@ def file_update(ctx: Any, info: Any, files: list[dict[str, Any]]) -> dict[str, A
             else:
                 source = read_source(ctx, new_source)
                 if source is None:
-                    row.append(user_error(["files", i, "originalSource"], "Invalid image source url value provided",
+                    # For an image Shopify reports a bad originalSource at
+                    # previewImageSource: for images the two are one (captured).
+                    where = "previewImageSource" if f.kind == MEDIA_IMAGE else "originalSource"
+                    row.append(user_error(["files", i, where], "Invalid image source url value provided",
                                           "INVALID_IMAGE_SOURCE_URL"))
-        elif preview_source is not None and read_source(ctx, preview_source) is None:
-            row.append(user_error(["files", i, "previewImageSource"], "Invalid image source url value provided",
-                                  "INVALID_IMAGE_SOURCE_URL"))
+        elif preview_source is not None:
+            source = read_source(ctx, preview_source)
+            if source is None:
+                row.append(user_error(["files", i, "previewImageSource"], "Invalid image source url value provided",
+                                      "INVALID_IMAGE_SOURCE_URL"))
+            elif f.kind == MEDIA_IMAGE:
+                new_source = preview_source  # an image's preview is the image: reprocess it
+            else:
+                source = None  # other kinds keep their own preview; accepted, not modelled
         adds = [catalog.product_by_gid(r) for r in item.get("referencesToAdd") or []]
         if adds and f.kind not in MEDIA_KINDS:
             row.append(user_error(["files", i, "referencesToAdd"],

@@ -111,7 +111,7 @@ def file_view(ctx: Any, f: File) -> dict[str, Any]:
         })
     elif f.kind == EXTERNAL_VIDEO:
         view.update({
-            "originUrl": f.original_source,
+            "originUrl": _origin_url(f.original_source),
             "embedUrl": _embed_url(f.original_source),
             "embeddedUrl": _embed_url(f.original_source),
             "host": "VIMEO" if "vimeo" in f.original_source else "YOUTUBE",
@@ -120,18 +120,32 @@ def file_view(ctx: Any, f: File) -> dict[str, Any]:
         view.update({"filename": f.filename, "sources": [], "originalSource": None, "boundingBox": None})
     elif f.kind == GENERIC_FILE:
         view.update({
-            "url": url if processed else None,
+            # The served URL: none before the first processing, the previous
+            # rendition while a replaced source is processed (captured).
+            "url": url,
             "mimeType": f.mime_type if processed else None,
             "originalFileSize": f.original_file_size,
         })
     return view
 
 
-def _embed_url(origin: str) -> str:
-    for marker in ("watch?v=", "youtu.be/"):
+def _youtube_id(origin: str) -> Optional[str]:
+    for marker in ("watch?v=", "youtu.be/", "/embed/"):
         if marker in origin:
-            video_id = origin.split(marker, 1)[1].split("&", 1)[0].split("?", 1)[0]
-            return f"https://www.youtube.com/embed/{video_id}"
+            return origin.split(marker, 1)[1].split("&", 1)[0].split("?", 1)[0]
+    return None
+
+
+def _origin_url(origin: str) -> str:
+    """Shopify normalises YouTube links to https://youtu.be/<id> (captured)."""
+    video_id = _youtube_id(origin) if "youtu" in origin else None
+    return f"https://youtu.be/{video_id}" if video_id else origin
+
+
+def _embed_url(origin: str) -> str:
+    video_id = _youtube_id(origin) if "youtu" in origin else None
+    if video_id:
+        return f"https://www.youtube.com/embed/{video_id}"
     if "vimeo.com/" in origin:
         return "https://player.vimeo.com/video/" + origin.rstrip("/").rsplit("/", 1)[-1]
     return origin

@@ -430,3 +430,33 @@ def test_deprecated_update_and_delete_media_are_all_or_nothing(sim_api):
     assert body["productDeleteMedia"]["deletedProductImageIds"] == [first.replace("MediaImage", "ProductImage")]
     assert gallery_ids(sim_api, pid) == [second]
     assert first not in {f["id"] for f in sim_api.shop_state()["files"]}
+
+
+def test_file_update_quirks_captured_from_shopify(sim_api):
+    sim_api.create_shop()
+    a = create_ready_image(sim_api, "https://img.example.com/qa.jpg")
+    b = create_ready_image(sim_api, "https://img.example.com/qb.jpg")
+    # One batch error however many files share the problem.
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": a, "filename": "x.png"}, {"id": b, "filename": "y.gif"}]})
+    assert body["fileUpdate"]["userErrors"] == [{
+        "field": ["files"], "code": "INVALID_FILENAME_EXTENSION",
+        "message": "The filename extension provided must match the original filename."}]
+    # A bad originalSource on an image is reported at previewImageSource.
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": a, "originalSource": "not-a-url"}]})
+    assert body["fileUpdate"]["userErrors"] == [{"field": ["files", "0", "previewImageSource"],
+                                                 "message": "Invalid image source url value provided",
+                                                 "code": "INVALID_IMAGE_SOURCE_URL"}]
+    # A new preview of an image is a new image: reprocessed, old preview kept meanwhile.
+    body = sim_api.data(FILE_UPDATE, {"files": [{"id": b, "previewImageSource": "https://img.example.com/qb2.jpg"}]})
+    updated = body["fileUpdate"]["files"][0]
+    assert updated["fileStatus"] == "READY" and updated["image"] is None and updated["preview"]["image"]["url"]
+
+
+def test_youtube_links_are_normalised_like_shopify(sim_api):
+    sim_api.create_shop()
+    body = sim_api.data("""mutation($f: [FileCreateInput!]!) { fileCreate(files: $f) { files {
+        ... on ExternalVideo { originUrl embedUrl } } userErrors { code } } }""",
+                        {"f": [{"originalSource": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                                "contentType": "EXTERNAL_VIDEO"}]})
+    assert body["fileCreate"]["files"] == [{"originUrl": "https://youtu.be/dQw4w9WgXcQ",
+                                            "embedUrl": "https://www.youtube.com/embed/dQw4w9WgXcQ"}]
