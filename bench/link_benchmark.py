@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/link_benchmark.py                       # 250 products x 4 images
     .venv/bin/python bench/link_benchmark.py --products 10000      # 10,000 x 4 = 40,000 images
-    .venv/bin/python bench/link_benchmark.py --merchant-media 2 --mode prepend
+    .venv/bin/python bench/link_benchmark.py --merchant-media 2 --mode prepend [--reattach]
 
 Runs the simulator over HTTP in a thread (Standard plan: bucket 2,000 points,
 restore 100/s), reads the products' states through the app's Admin API
@@ -142,6 +142,8 @@ def main() -> None:
     parser.add_argument("--plan", default="standard")
     parser.add_argument("--processing-delay", type=float, default=0.5, help="simulated seconds to process a file")
     parser.add_argument("--job-delay", type=float, default=0.3)
+    parser.add_argument("--reattach", action="store_true",
+                        help="ExecutorOptions.move_by_reattaching (order galleries without productReorderMedia)")
     args = parser.parse_args()
     import logging
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -153,13 +155,14 @@ def main() -> None:
             "read_products", "write_products", "read_files", "write_files"], expiring=False).token
         client = AdminApiClient(DOMAIN, origin=f"{base}/{DOMAIN}", token_provider=lambda: token)
         journal = MemoryJournal()
-        options = ExecutorOptions()
+        options = ExecutorOptions(move_by_reattaching=args.reattach)
         limits = PLANS[args.plan]
         images = args.products * args.images
         print(f"{args.products} products x {args.images} images = {images} images, mode {args.mode}, "
               f"{args.merchant_media} merchant media each, {args.plan} plan "
               f"(bucket {limits['maximumAvailable']:.0f}, restore {limits['restoreRate']:.0f}/s), "
-              f"batch {args.batch} products, processing delay {args.processing_delay}s")
+              f"batch {args.batch} products, processing delay {args.processing_delay}s"
+              + (", move_by_reattaching" if args.reattach else ""))
         first = run_sync(client, products, args.images, args.mode, args.batch, journal, options, base)
         report("first run", first, args.products, images, limits["maximumAvailable"], limits["restoreRate"])
         second = run_sync(client, products, args.images, args.mode, args.batch, journal, options, base)

@@ -11,7 +11,9 @@ down, per (product, asset), the filename and source it is about to send
   among files no product uses yet, instead of creating it again;
 - hands the recorded media to `read_product_states`, so media attached to the
   product but not yet listed in `productmedia_v1` (killed between the attach
-  and the metafield write) count as AssetLink's and are not added twice.
+  and the metafield write) count as AssetLink's and are not added twice, and
+  media taken off a gallery to be re-attached in order (role "reattach",
+  `move_by_reattaching`) are seen as still there and put back.
 
 The job that calls `execute` owns the storage (a DB table keyed by sync and
 product); `MemoryJournal` is the reference implementation and what tests use.
@@ -32,6 +34,7 @@ from jobs.planner.request import AssetKey
 
 ROLE_GALLERY = "gallery"
 ROLE_SWATCH = "swatch"
+ROLE_REATTACH = "reattach"  # existing media taken off a gallery to be put back in order
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class JournalRecord:
     file_id: str | None = None    # set once fileCreate answered
     entry_json: str | None = None  # the productmedia_v1 entry this media will carry (gallery role)
     intended_at: float = 0.0       # unix time the intent was recorded (bounds the resume lookup)
+    position: int | None = None    # reattach: the media's place in the target gallery
 
     @property
     def ident(self) -> tuple[str, AssetKey, str]:

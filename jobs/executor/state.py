@@ -11,7 +11,7 @@ from jobs.planner.productmedia import ProductMediaEntry, dump_document, parse_do
 from shopify_app.admin_api import queries
 from shopify_app.admin_api.client import AdminApiClient
 
-from .journal import ROLE_GALLERY, Journal
+from .journal import ROLE_GALLERY, ROLE_REATTACH, Journal
 
 READ_BATCH = 50  # products per request: ~85 requested, ~65 actual points
 
@@ -36,6 +36,7 @@ class ReadState(ProductState):
     variant_ids: tuple[str, ...] = ()
     gallery_truncated: bool = False
     read_error: str | None = None    # productmedia_v1 was unreadable (it is rebuilt on the next write)
+    detached: frozenset[str] = frozenset()  # in `gallery` but off the product: an interrupted run moves them
 
     def media_info(self, media_id: str) -> MediaInfo | None:
         return next((m for m in self.media if m.id == media_id), None)
@@ -118,27 +119,42 @@ def _state(product_id: str, node: Mapping[str, Any] | None) -> ReadState:
 
 
 def _adopt_journalled_media(states: dict[str, ReadState], journal: Journal) -> dict[str, ReadState]:
-    """Media the journal says AssetLink made for a product, now in its gallery
-    but missing from productmedia_v1, join the document (as the planner reads
-    it) so the plan reuses them instead of adding the asset again."""
+    """What an interrupted run left half done, made visible to the planner:
+
+    - media the journal says AssetLink made for a product, now in its gallery
+      but missing from productmedia_v1, join the document (as the planner
+      reads it) so the plan reuses them instead of adding the asset again;
+    - media taken off the gallery to be re-attached in order count as still
+      there (at the end, where they were going), so they are put back.
+    """
     from dataclasses import replace
     by_product: dict[str, list] = {}
     for record in journal.records(list(states)):
-        if record.role == ROLE_GALLERY and record.file_id and record.entry_json:
-            by_product.setdefault(record.product_id, []).append(record)
+        by_product.setdefault(record.product_id, []).append(record)
     for product_id, records in by_product.items():
         state = states[product_id]
+        if not state.found:
+            continue
         listed = {e.media_id for e in state.productmedia if e.media_id}
         gallery = set(state.gallery)
         extra = []
         for record in records:
-            if record.file_id in gallery and record.file_id not in listed:
-                entry = ProductMediaEntry.model_validate_json(record.entry_json)  # type: ignore[arg-type]
+            if (record.role == ROLE_GALLERY and record.file_id and record.entry_json
+                    and record.file_id in gallery and record.file_id not in listed):
+                entry = ProductMediaEntry.model_validate_json(record.entry_json)
                 extra.append(entry.model_copy(update={"media_id": record.file_id}))
+        away = sorted((r for r in records if r.role == ROLE_REATTACH and r.file_id and r.file_id not in gallery),
+                      key=lambda r: (r.position if r.position is not None else 0, r.intended_at))
+        changes: dict = {}
         if extra:
             # The raw value stays what Shopify holds, so the planner still sees
             # that the document needs rewriting.
-            entries = list(state.productmedia) + extra
-            states[product_id] = replace(state, productmedia=tuple(entries),
-                                         productmedia_value=state.productmedia_value or dump_document([]))
+            changes.update(productmedia=tuple(list(state.productmedia) + extra),
+                           productmedia_value=state.productmedia_value or dump_document([]))
+        if away:
+            ids = [r.file_id for r in away]
+            changes.update(gallery=state.gallery + tuple(ids), detached=frozenset(ids),
+                           media=state.media + tuple(MediaInfo(i, "", "READY", "IMAGE") for i in ids))
+        if changes:
+            states[product_id] = replace(state, **changes)
     return states
