@@ -335,7 +335,6 @@ def file_update(ctx: Any, info: Any, files: list[dict[str, Any]]) -> dict[str, A
 @mutation("fileDelete")
 def file_delete(ctx: Any, info: Any, fileIds: list[str]) -> dict[str, Any]:
     catalog = ctx.catalog
-    d = delay(ctx)
     found: list[File] = []
     missing: list[str] = []
     for value in fileIds:
@@ -347,11 +346,8 @@ def file_delete(ctx: Any, info: Any, fileIds: list[str]) -> dict[str, Any]:
         message = (f"File id {missing[0]} does not exist." if len(missing) == 1
                    else f"File ids {','.join(missing)} do not exist.")
         return {"deletedFileIds": None, "userErrors": [user_error(["fileIds"], message, "FILE_DOES_NOT_EXIST")]}
-    busy = [f.gid for f in found if not processing.is_processed(f, ctx.now, d)]
-    if busy:
-        message = (f"File with id {busy[0]} is not in the READY state." if len(busy) == 1
-                   else f"Files with ids {', '.join(busy)} are not in the READY state.")
-        return {"deletedFileIds": None, "userErrors": [user_error(["fileIds"], message, "NON_READY_STATE")]}
+    # Files still processing can be deleted (captured: a just-created file
+    # was deleted at once); NON_READY_STATE belongs to fileAcknowledgeUpdateFailed.
     deleted = []
     for f in found:
         if f.id in catalog.files:

@@ -235,7 +235,7 @@ def test_gallery_limit_of_250_via_references(sim_api):
     assert len(gallery_ids(sim_api, pid)) == 250
 
 
-def test_file_delete_removes_from_galleries_and_refuses_non_ready_files(sim_api):
+def test_file_delete_removes_from_galleries_even_while_processing(sim_api):
     sim_api.create_shop(products=[shirt(media=2)])
     pid = product_gid(sim_api, "red-shirt")
     first, second = gallery_ids(sim_api, pid)
@@ -243,8 +243,7 @@ def test_file_delete_removes_from_galleries_and_refuses_non_ready_files(sim_api)
     pending_id = pending["fileCreate"]["files"][0]["id"]
     mutation = "mutation($ids: [ID!]!) { fileDelete(fileIds: $ids) { deletedFileIds userErrors { field message code } } }"
     body = sim_api.data(mutation, {"ids": [pending_id]})
-    assert body["fileDelete"]["userErrors"] == [{"field": ["fileIds"], "code": "NON_READY_STATE",
-                                                 "message": f"File with id {pending_id} is not in the READY state."}]
+    assert body["fileDelete"] == {"deletedFileIds": [pending_id], "userErrors": []}
     body = sim_api.data(mutation, {"ids": [first, "gid://shopify/MediaImage/5"]})
     assert body["fileDelete"]["userErrors"][0]["code"] == "FILE_DOES_NOT_EXIST"
     body = sim_api.data(mutation, {"ids": [first]})
