@@ -81,11 +81,14 @@ class SyncRun:
     def __init__(self, sync: Sync, config: Mapping[str, Any]) -> None:
         self.sync = sync
         self.config = config
-        body = SyncRequest.model_validate(sync.request)
-        # The settings were merged and validated when the request was accepted.
-        self.request = body.model_copy(update={"settings": SettingsOverride()})
-        self.settings = Settings.model_validate(sync.settings or {})
         self._client: AdminApiClient | None = None
+
+    def load(self) -> None:
+        body = SyncRequest.model_validate(self.sync.request)
+        # The settings were merged and validated by the bridge when the
+        # request was accepted; the request's own overrides are already in.
+        self.request = body.model_copy(update={"settings": SettingsOverride()})
+        self.settings = Settings.model_validate(self.sync.settings or {})
 
     @property
     def client(self) -> AdminApiClient:
@@ -97,6 +100,7 @@ class SyncRun:
     def run(self) -> None:
         sync = self.sync
         try:
+            self.load()
             if sync.status == "queued":
                 sync.status = "running"
                 sync.started_at = sync.started_at or utcnow()

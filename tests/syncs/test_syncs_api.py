@@ -166,3 +166,31 @@ def test_openapi_documents_the_sync_routes(client):
     doc = client.get("/bridge/v1/openapi.json").get_json()
     assert {"post"} <= set(doc["paths"]["/bridge/v1/syncs"])
     assert "/bridge/v1/syncs/{sync_id}/report" in doc["paths"]
+
+
+def test_planner_and_bridge_settings_have_the_same_keys_and_defaults():
+    """The bridge validates settings, the planner reads the snapshot: they
+    must describe the same object."""
+    from cloudinary_bridge.settings import Settings as BridgeSettings
+    from jobs.planner import Settings as PlannerSettings
+    assert BridgeSettings().model_dump() == PlannerSettings().model_dump()
+    every = {"default_transformation": "w_1200,h_1200,c_fill", "alt_text_source": "metadata:alt_en",
+             "filename_format": "all_metadata", "video_behavior": "none", "asset_type_field": "asset_type",
+             "sync_completed_webhook_url": "https://hooks.example.com/x", "cache_busting": True}
+    bridge = BridgeSettings.model_validate(every, context={"development": False}).model_dump()
+    assert PlannerSettings.model_validate(bridge).model_dump() == bridge
+
+
+def test_a_sync_whose_stored_request_no_longer_reads_fails_cleanly(app, client, token):
+    """Anything wrong before the first Shopify call ends the sync as failed,
+    never leaves it running."""
+    from jobs.sync_job import run_sync
+    sync_id = post(client, token, body()).get_json()["id"]
+    with app.app_context():
+        sync = db.session.get(Sync, sync_id)
+        sync.settings = {"video_behavior": "hologram"}
+        db.session.commit()
+        assert run_sync(sync_id) == "failed"
+        db.session.expire_all()
+        assert "internal error" in db.session.get(Sync, sync_id).errors[0]["message"]
+    media_queue(app).empty()
