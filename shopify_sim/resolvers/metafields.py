@@ -143,6 +143,16 @@ def resolve_namespace(ctx: Any, namespace: Optional[str]) -> str:
     return namespace
 
 
+APP_NOT_AUTHORIZED_MESSAGE = "Access to this namespace and key on Metafields for this resource type is not allowed."
+
+
+def foreign_app_namespace(ctx: Any, namespace: str) -> bool:
+    """Another app's reserved namespace (`app--<other id>`…): private to it
+    (https://shopify.dev/docs/apps/build/custom-data/ownership)."""
+    match = re.match(r"^app--(\d+)(?:--|$)", namespace)
+    return match is not None and match.group(1) != api_client_id(ctx)
+
+
 def owner_type_of(owner_gid: str) -> Optional[str]:
     parsed = parse_gid(owner_gid)
     return OWNER_TYPES.get(parsed[0]) if parsed else None
@@ -710,6 +720,9 @@ def metafields_set(ctx: Any, info: Any, metafields: list[dict[str, Any]]) -> dic
         if row_errors:
             errors.extend(row_errors)
             continue
+        if foreign_app_namespace(ctx, namespace):
+            errors.append(_set_error(["metafields", n], APP_NOT_AUTHORIZED_MESSAGE, "APP_NOT_AUTHORIZED"))
+            continue
         if not _owner_exists(ctx, owner_id):
             errors.append(_set_error(["metafields", n, "ownerId"], "Owner does not exist.", "INVALID_VALUE"))
             continue
@@ -849,6 +862,8 @@ def metafields_delete(ctx: Any, info: Any, metafields: list[dict[str, Any]]) -> 
     if not metafields:
         return {"deletedMetafields": None,
                 "userErrors": [user_error(["metafields"], "At least one identifier must be specified.")]}
+    if any(foreign_app_namespace(ctx, resolve_namespace(ctx, item["namespace"])) for item in metafields):
+        return {"deletedMetafields": [], "userErrors": [user_error(["metafields"], APP_NOT_AUTHORIZED_MESSAGE)]}
     deleted: list[Optional[dict[str, Any]]] = []
     for item in metafields:
         owner_id, namespace, key = item["ownerId"], resolve_namespace(ctx, item["namespace"]), item["key"]

@@ -407,3 +407,15 @@ def test_definition_delete_optionally_takes_its_metafields(sim: Sim):
     assert guarded["metafieldDefinitionDelete"]["userErrors"] == [{
         "field": None, "code": "ID_TYPE_DELETION_ERROR",
         "message": "Deleting an id type metafield definition requires deletion of its associated metafields."}]
+
+
+def test_another_apps_namespace_is_off_limits(sim: Sim):
+    pid = product_gid(sim, "red-shirt")
+    result = set_metafields(sim, entry(pid, "tier", "single_line_text_field", "x", namespace="app--999999999999--x"))
+    assert result == {"metafields": [], "userErrors": [{
+        "field": ["metafields", "0"], "code": "APP_NOT_AUTHORIZED", "elementIndex": None,
+        "message": "Access to this namespace and key on Metafields for this resource type is not allowed."}]}
+    deleted = sim.data(DELETE, {"metafields": [{"ownerId": pid, "namespace": "app--999999999999", "key": "tier"}]})
+    assert deleted["metafieldsDelete"] == {"deletedMetafields": [], "userErrors": [{
+        "field": ["metafields"],
+        "message": "Access to this namespace and key on Metafields for this resource type is not allowed."}]}
