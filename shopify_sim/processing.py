@@ -1,8 +1,8 @@
 """Asynchronous processing of files and media, derived from timestamps.
 
 Shopify fetches and processes an uploaded file after the mutation returns:
-the payload says UPLOADED, a read soon after says PROCESSING (videos stay
-UPLOADED a while), then READY (or FAILED with `fileErrors`/`mediaErrors`).
+the payload says UPLOADED, a read soon after says PROCESSING (videos and
+external videos stay UPLOADED a while), then READY (or FAILED with `fileErrors`/`mediaErrors`).
 The simulator needs no worker for this: the status is a function of the time
 since processing started and the configured delay (SIM_PROCESSING_DELAY;
 videos take twice as long, as real videos do). Jobs (productReorderMedia) complete the same way after
@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Optional
 
-from .catalog import VIDEO, Catalog, File, Job
+from .catalog import EXTERNAL_VIDEO, VIDEO, Catalog, File, Job
 
 UPLOADED, PROCESSING, READY, FAILED = "UPLOADED", "PROCESSING", "READY", "FAILED"
 
@@ -48,8 +48,9 @@ def status(f: File, now: float, delay: float) -> str:
         # Replacing the source of a READY image keeps it READY (the old
         # rendition is served) until the new one is processed.
         return READY
-    if f.kind == VIDEO:
-        # Videos wait for their upload to be picked up: UPLOADED for the first half.
+    if f.kind in (VIDEO, EXTERNAL_VIDEO):
+        # Videos (hosted or external) stay UPLOADED for a while (captured);
+        # here: the first half of their processing time.
         return PROCESSING if elapsed >= total / 2 else UPLOADED
     # Captured: the creating mutation answers UPLOADED and the very next read
     # already says PROCESSING.
