@@ -21,7 +21,7 @@ from graphql import GraphQLError
 
 from ..catalog import Metafield, MetafieldDefinition, iso, parse_gid
 from . import mutation, query
-from .common import bad_request, check_page_args, user_error
+from .common import access_denied, bad_request, check_page_args, user_error
 
 MAX_SET_INPUTS = 25
 MAX_LIST_ITEMS = 128
@@ -143,6 +143,8 @@ def resolve_namespace(ctx: Any, namespace: Optional[str]) -> str:
     return namespace
 
 
+DEFINITION_ACCESS = ("API client to have access to the namespace and the resource type associated with the "
+                     "metafield definition.\n")
 APP_NOT_AUTHORIZED_MESSAGE = "Access to this namespace and key on Metafields for this resource type is not allowed."
 
 
@@ -1050,6 +1052,8 @@ def _definition_error(field: list[str], message: str, code: str) -> dict[str, An
 @mutation("metafieldDefinitionCreate")
 def metafield_definition_create(ctx: Any, info: Any, definition: dict[str, Any]) -> dict[str, Any]:
     namespace = resolve_namespace(ctx, definition.get("namespace"))
+    if foreign_app_namespace(ctx, namespace):
+        raise access_denied("metafieldDefinitionCreate", DEFINITION_ACCESS)
     key = definition["key"]
     name = definition["name"]
     owner_type = definition["ownerType"]
@@ -1180,8 +1184,10 @@ def metafield_definition_update(ctx: Any, info: Any, definition: dict[str, Any])
     def refused(field: Optional[list[str]], message: str, code: str) -> dict[str, Any]:
         return {"updatedDefinition": None, "validationJob": None, "userErrors": [user_error(field, message, code)]}
 
-    d = find_definition(ctx, definition["ownerType"], resolve_namespace(ctx, definition.get("namespace")),
-                        definition["key"])
+    namespace = resolve_namespace(ctx, definition.get("namespace"))
+    if foreign_app_namespace(ctx, namespace):
+        raise access_denied("metafieldDefinitionUpdate", DEFINITION_ACCESS)
+    d = find_definition(ctx, definition["ownerType"], namespace, definition["key"])
     if d is None:
         return refused(["definition"], "Definition not found.", "NOT_FOUND")
     name, description = definition.get("name"), definition.get("description")

@@ -419,3 +419,11 @@ def test_another_apps_namespace_is_off_limits(sim: Sim):
     assert deleted["metafieldsDelete"] == {"deletedMetafields": [], "userErrors": [{
         "field": ["metafields"],
         "message": "Access to this namespace and key on Metafields for this resource type is not allowed."}]}
+
+
+def test_definitions_in_another_apps_namespace_are_access_denied(sim: Sim):
+    body = sim.gql(DEFINITION_CREATE, {"definition": definition(namespace="app--999999999999--x")})
+    assert body["data"] == {"metafieldDefinitionCreate": None}
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "ACCESS_DENIED"
+    assert error["message"].startswith("Access denied for metafieldDefinitionCreate field. Required access: API client")
