@@ -82,6 +82,9 @@ def authenticate_document_load() -> tuple[Shop | None, Response | None]:
     raw_token = args.get("id_token", "")
     if not raw_token:
         return None, bounce()
+    # The admin signs its loads; App Bridge's reload after a bounce carries a
+    # fresh id_token and no hmac. The ID token is the proof either way, so a
+    # missing hmac is fine, but a wrong one means the query was altered.
     if "hmac" in args and not query_hmac.hmac_is_valid(args, query_hmac.client_secrets(current_app.config)):
         log.warning("app load with a wrong hmac; bouncing for a fresh ID token")
         return None, bounce()
