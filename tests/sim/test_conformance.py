@@ -17,6 +17,7 @@ from shopify_sim.conformance.__main__ import main
 ROOT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "conformance_data")
 
 PASSING = {
+    "media/file-create-delete-live-parity",
     "media/file-delete-product-media-live-parity",
     "media/file-update-live-parity",
     "media/fileAcknowledgeUpdateFailed-local-staging",
@@ -30,6 +31,8 @@ PASSING = {
     "media/media-file-create-validation-precedence",
     "media/media-file-filename-extension-case-sensitivity",
     "media/media-file-mutation-first-lifecycle",
+    "media/media-file-update-fabricated-validation",
+    "media/media-file-update-filename-extension-aggregation",
     "media/media-file-update-missing-id-coercion",
     "media/media-file-update-simultaneous-source-conflict",
     "media/media-file-update-validation-ordering",
@@ -42,6 +45,7 @@ PASSING = {
     "metafield-definitions/metafield-definition-validation-affects-values",
     "metafield-definitions/metafield-definition-validations-input",
     "metafields/custom-data-metafield-type-matrix",
+    "metafields/metafield-definition-app-namespace-resolution",
     "metafields/metafield-definition-catalog-connection",
     "metafields/metafield-definition-create-input-validation",
     "metafields/metafield-definition-delete-type-guard-no-metafields",
@@ -72,6 +76,7 @@ PASSING = {
     "products/product-media-missing-media-aggregation",
     "products/product-metafields-read",
     "products/product-reorder-media-live-parity",
+    "products/product-top-level-media-parity",
     "products/products-search-grammar-read",
 }
 
