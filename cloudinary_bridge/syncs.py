@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from jobs.planner import SyncRequest
 from jobs.sync_dispatch import FINISHED, dispatch_next
+from jobs.sync_webhook import notify_sync_ended
 from shopify_app.extensions import db
 from shopify_app.models import Sync, utcnow
 from shopify_app.problems import PROBLEM_TYPE_BASE, Problem
@@ -225,6 +226,10 @@ def abort_sync(sync_id: str):
     body = sync_status(sync)
     if sync.status == "aborted":
         _dispatch(sync.shop_id)
+        try:
+            notify_sync_ended(current_app.config, sync)
+        except Exception:
+            log.exception("could not queue the sync.completed webhook of %s", sync.id)
     response = jsonify(body)
     response.status_code = 202
     return response

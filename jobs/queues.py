@@ -64,6 +64,10 @@ JOBS: dict[str, JobSpec] = {
     # take an hour at Shopify's rate limits.
     "jobs.sync_job.run_sync": JobSpec(MEDIA, timeout=2 * HOUR, result_ttl=HOUR, failure_ttl=7 * DAY,
                                       retries=3, retry_intervals=(30, 120, 600)),
+    # The receiver may be down for a while: back off over about half a day.
+    "jobs.sync_webhook.deliver_sync_completed": JobSpec(DEFAULT, timeout=60, result_ttl=HOUR, failure_ttl=7 * DAY,
+                                                        retries=8, retry_intervals=(10, 60, 300, 900, 1800,
+                                                                                    3600, 3 * HOUR, 6 * HOUR)),
 }
 
 

@@ -136,6 +136,15 @@ class SyncRun:
         sync.status = "failed"
         sync.finished_at = utcnow()
         db.session.commit()
+        self.notify(sync)
+
+    def notify(self, sync: Sync) -> None:
+        from .sync_webhook import notify_sync_ended
+        try:
+            notify_sync_ended(self.config, sync)
+        except Exception:
+            # The sync's outcome is committed; a lost notification is logged, not fatal.
+            log.exception("could not queue the sync.completed webhook of %s", sync.id)
 
     # -- planning -----------------------------------------------------------------------------
     def plan_sync(self) -> None:
@@ -276,6 +285,7 @@ class SyncRun:
             sync.status = "succeeded"
         sync.finished_at = utcnow()
         db.session.commit()
+        self.notify(sync)
 
 
 def _shop(sync: Sync) -> Any:
