@@ -193,7 +193,7 @@ class _Run:
                 results[plan.product_id] = _failed_plan(plan)
             elif state is None or not state.found:
                 results[plan.product_id] = _failed_plan(plan, "the product no longer exists")
-            elif not plan.has_writes:
+            elif not plan.has_writes and not state.detached:
                 self.journal.complete(plan.product_id)
                 results[plan.product_id] = _unchanged(plan, state)
             else:
