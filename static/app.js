@@ -631,6 +631,41 @@ function progressBar(done, total, label) {
   return bar;
 }
 
+// Tables: the day over the time ("Nov 22" / "7:33 PM"), with the year only
+// when it isn't this year; the full date and time on hover.
+const shortDateFormats = (() => {
+  const make = (options) => {
+    try {
+      return new Intl.DateTimeFormat(document.body.dataset.locale || undefined, options);
+    } catch {
+      return new Intl.DateTimeFormat(undefined, options);
+    }
+  };
+  return {
+    thisYear: make({ month: "short", day: "numeric" }),
+    otherYear: make({ month: "short", day: "numeric", year: "numeric" }),
+    time: make({ hour: "numeric", minute: "2-digit" }),
+  };
+})();
+
+function shortTimeCell(iso, label, never) {
+  const cell = timeCell(iso, label, never);
+  const time = cell.querySelector("time");
+  if (time) {
+    const date = new Date(iso);
+    const day = date.getFullYear() === new Date().getFullYear() ? shortDateFormats.thisYear
+      : shortDateFormats.otherYear;
+    const clock = document.createElement("span");
+    clock.className = "subdued block";
+    clock.textContent = shortDateFormats.time.format(date);
+    time.textContent = day.format(date) + " ";
+    time.append(clock);
+    time.title = dateFormat.format(date);
+  }
+  cell.classList.add("nowrap");
+  return cell;
+}
+
 function formatTime(iso) {
   const time = document.createElement("time");
   time.dateTime = iso;
@@ -646,6 +681,8 @@ function runName(run) {
 function productsText(run) {
   const { products_done: done, products_total: total } = run.progress;
   if (run.status === "queued") return "Waiting to start";
+  // Uploads go to Files, not to products.
+  if (run.kind === "upload" && total === 0) return `${count(run.progress.assets_total)} files`;
   if (total === 0) return runIsActive(run) ? "Finding products…" : "No products";
   return `${count(done)} of ${count(total)} ${total === 1 ? "product" : "products"}`;
 }
@@ -777,10 +814,9 @@ function historyListPage(status) {
     actions.append(view);
 
     row.append(name, state,
-      timeCell(run.started_at, "Started", run.status === "queued" ? "Not started" : "—"),
-      timeCell(run.finished_at, "Finished", runIsActive(run) ? "In progress" : "—"),
+      shortTimeCell(run.started_at, "Started", run.status === "queued" ? "Not started" : "—"),
+      shortTimeCell(run.finished_at, "Finished", runIsActive(run) ? "In progress" : "—"),
       products, linked, failures, actions);
-    fallback.enhance(row);
     return row;
   }
 
@@ -807,6 +843,7 @@ function historyListPage(status) {
       }
       anchor = row;
     }
+    fallback.enhance(body);
     const any = body.children.length > 0;
     $("#history-table").hidden = !any;
     $("#history-empty").hidden = any;
@@ -962,7 +999,8 @@ function historyDetailPage(runId, status) {
         return cell;
       }
       cell.append(productLink(product));
-      if (product.error) {
+      // Said once: under the title unless a row already says it.
+      if (product.error && !product.rows.some((item) => item.error === product.error)) {
         const error = document.createElement("span");
         error.className = "critical block";
         error.textContent = product.error;

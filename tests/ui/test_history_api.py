@@ -128,7 +128,7 @@ def test_another_stores_runs_are_invisible_and_404(app, client, make_shop):
     "expired", "wrong-secret",
 ])
 def test_bad_session_tokens_get_401_with_the_retry_header(app, client, make_shop, headers):
-    from conftest import make_session_token
+    from tests.conftest import make_session_token
 
     sync_id = seed(app, make_shop(SHOP), fn=catalogue_run)
     if headers == "expired":
