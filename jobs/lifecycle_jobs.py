@@ -28,19 +28,32 @@ def app_uninstalled(shop_domain: str, triggered_at: str | None = None) -> bool:
         cancelled = queues.cancel_shop_jobs(current_app.config, shop_id)
         if cancelled:
             log.info("cancelled %d queued job(s) of %s", cancelled, shop_domain)
+    _prune()
     return changed
 
 
 @with_app_context
 def shop_redact(shop_domain: str) -> bool:
     """shop/redact (48 h after uninstall): delete everything held for the shop."""
-    return lifecycle.redact(shop_domain)
+    deleted = lifecycle.redact(shop_domain)
+    _prune()
+    return deleted
 
 
 @with_app_context
 def scopes_updated(shop_domain: str, granted_scopes: list[str]) -> bool:
     """app/scopes_update: remember what the merchant granted now."""
-    return lifecycle.scopes_updated(shop_domain, granted_scopes)
+    changed = lifecycle.scopes_updated(shop_domain, granted_scopes)
+    _prune()
+    return changed
+
+
+def _prune() -> None:
+    # The lifecycle jobs are what webhooks cause, so they also keep the
+    # table of delivery ids from growing without a scheduler of its own.
+    pruned = lifecycle.prune_webhook_deliveries()
+    if pruned:
+        log.info("forgot %d webhook delivery id(s) past Shopify's retry window", pruned)
 
 
 def _parse_time(value: str | None) -> datetime | None:

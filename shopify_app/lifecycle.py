@@ -9,7 +9,7 @@ late or out of order.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import select, update
@@ -23,6 +23,9 @@ from .models import Shop, Sync, WebhookDelivery, utcnow
 log = logging.getLogger(__name__)
 
 ACTIVE_SYNC_STATUSES = ("queued", "running")
+# Shopify retries a delivery for 4 hours; a webhook id older than this can't
+# come back, so remembering it longer only keeps data.
+WEBHOOK_DELIVERY_RETENTION = timedelta(days=7)
 
 
 def install_or_update(shop_domain: str, grant: TokenGrant) -> Shop:
@@ -135,3 +138,11 @@ def scopes_updated(shop_domain: str, granted_scopes: list[str]) -> bool:
 
 def shop_id_for(shop_domain: str) -> int | None:
     return db.session.scalar(select(Shop.id).where(Shop.domain == shop_domain))
+
+
+def prune_webhook_deliveries(now: datetime | None = None) -> int:
+    """Forget delivery ids past Shopify's retry window; returns how many."""
+    cutoff = (now or utcnow()) - WEBHOOK_DELIVERY_RETENTION
+    result = db.session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.received_at < cutoff))
+    db.session.commit()
+    return result.rowcount or 0

@@ -11,7 +11,7 @@ from rq.job import JobStatus
 from jobs import queues
 from shopify_app import credentials, crypto
 from shopify_app.extensions import db
-from shopify_app.models import BridgeCredential, Shop, Sync, utcnow
+from shopify_app.models import BridgeCredential, Shop, Sync, WebhookDelivery, utcnow
 
 
 @pytest.fixture
@@ -77,12 +77,17 @@ def test_in_process_mode_runs_the_job_before_returning(app, config):
     with app.app_context():
         shop = installed_shop()
         shop_id = shop.id
+        db.session.add(WebhookDelivery(webhook_id="ancient", topic="app/uninstalled", shop_domain=shop.domain,
+                                       received_at=utcnow() - timedelta(days=30)))
+        db.session.commit()
     with app.app_context():
         job = queues.enqueue(config, "jobs.lifecycle_jobs.app_uninstalled", "jobs-shop.myshopify.com", None)
         assert job.get_status() == JobStatus.FINISHED
         assert job.return_value() is True
         shop = db.session.get(Shop, shop_id)
         assert shop.uninstalled_at is not None and shop.access_token_enc is None
+        # The lifecycle jobs also forget delivery ids past the retry window.
+        assert db.session.scalar(db.select(WebhookDelivery)) is None
 
 
 def test_cancel_shop_jobs_only_touches_that_shop(config):

@@ -180,3 +180,16 @@ def test_scopes_update(app, installed):
         expected = "write_products" if installed else "write_products,write_files"  # unchanged when uninstalled
         assert db.session.get(Shop, shop.id).scopes == expected
         assert lifecycle.scopes_updated("unknown.myshopify.com", ["x"]) is False
+
+
+def test_delivery_ids_are_forgotten_after_the_retry_window(app):
+    with app.app_context():
+        now = utcnow()
+        db.session.add_all([
+            WebhookDelivery(webhook_id="old", topic="app/uninstalled", shop_domain=SHOP,
+                            received_at=now - lifecycle.WEBHOOK_DELIVERY_RETENTION - timedelta(minutes=1)),
+            WebhookDelivery(webhook_id="recent", topic="app/uninstalled", shop_domain=SHOP,
+                            received_at=now - timedelta(hours=5))])
+        db.session.commit()
+        assert lifecycle.prune_webhook_deliveries(now) == 1
+        assert db.session.scalars(db.select(WebhookDelivery.webhook_id)).all() == ["recent"]
