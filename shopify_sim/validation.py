@@ -1,0 +1,317 @@
+"""Checks a document before it runs, answering as Shopify (graphql-ruby)
+words its errors: validation against the schema, variable coercion
+(INVALID_VARIABLE with `problems`), Shopify global ids, the 250-item input
+array limit; plus the document helpers the endpoint needs (operation
+selection, root fields).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping, Optional
+
+from graphql import (ArgumentNode, DocumentNode, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLError,
+                     GraphQLSchema, InlineFragmentNode, ListValueNode, Node, ObjectFieldNode, OperationDefinitionNode,
+                     StringValueNode, ValidationRule, get_named_type, is_input_object_type, is_list_type,
+                     is_non_null_type, specified_rules, type_from_ast)
+from graphql.error import GraphQLSyntaxError
+from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.utilities import coerce_input_value
+
+from . import schema as schema_mod
+from .catalog import parse_gid
+from .resolvers.common import MAX_INPUT_SIZE
+
+
+_RULES: list[tuple[re.Pattern, Any]] = [
+    (re.compile(r"Cannot query field '(?P<f>[^']+)' on type '(?P<t>[^']+)'"),
+     lambda m: (f"Field '{m['f']}' doesn't exist on type '{m['t']}'",
+                {"code": "undefinedField", "typeName": m["t"], "fieldName": m["f"]})),
+    (re.compile(r"Unknown argument '(?P<a>[^']+)' on field '(?:[^'.]+\.)?(?P<f>[^']+)'"),
+     lambda m: (f"Field '{m['f']}' doesn't accept argument '{m['a']}'",
+                {"code": "argumentNotAccepted", "name": m["f"], "typeName": "Field", "argumentName": m["a"]})),
+    (re.compile(r"Unknown argument '(?P<a>[^']+)' on directive '@(?P<d>[^']+)'"),
+     lambda m: (f"Directive '{m['d']}' doesn't accept argument '{m['a']}'",
+                {"code": "argumentNotAccepted", "name": m["d"], "typeName": "Directive", "argumentName": m["a"]})),
+    (re.compile(r"Field '(?P<f>[^']+)' argument '(?P<a>[^']+)' of type '[^']+' is required"),
+     lambda m: (f"Field '{m['f']}' is missing required arguments: {m['a']}",
+                {"code": "missingRequiredArguments", "className": "Field", "name": m["f"], "arguments": m["a"]})),
+    (re.compile(r"Variable '\$(?P<v>[^']+)' is never used(?: in operation '(?P<o>[^']+)')?"),
+     lambda m: (f"Variable ${m['v']} is declared by {m['o'] or 'anonymous query'} but not used",
+                {"code": "variableNotUsed", "variableName": m["v"]})),
+    (re.compile(r"Variable '\$(?P<v>[^']+)' is not defined(?: by operation '(?P<o>[^']+)')?"),
+     lambda m: (f"Variable ${m['v']} is used by {m['o'] or 'anonymous query'} but not declared",
+                {"code": "variableNotDefined", "variableName": m["v"]})),
+    (re.compile(r"Field '(?P<o>[^'.]+)\.(?P<f>[^']+)' of required type '(?P<t>[^']+)' was not provided"),
+     lambda m: (f"Argument '{m['f']}' on InputObject '{m['o']}' is required. Expected type {m['t']}",
+                {"code": "missingRequiredInputObjectAttribute", "argumentName": m["f"], "argumentType": m["t"],
+                 "inputObjectType": m["o"]})),
+    (re.compile(r"Field '(?P<f>[^']+)' of type '(?P<t>[^']+)' must have a selection of subfields"),
+     lambda m: (f"Field must have selections (field '{m['f']}' returns {m['t'].strip('[]!')} but has no "
+                f"selections. Did you mean '{m['f']} {{ ... }}'?)",
+                {"code": "selectionMismatch", "nodeName": f"field '{m['f']}'", "typeName": m["t"].strip("[]!")})),
+    (re.compile(r"Field '(?P<f>[^']+)' must not have a selection since type '(?P<t>[^']+)' has no subfields"),
+     lambda m: (f"Selections can't be made on scalars (field '{m['f']}' returns {m['t'].strip('[]!')} but "
+                f"has selections)",
+                {"code": "selectionMismatch", "nodeName": f"field '{m['f']}'", "typeName": m["t"].strip("[]!")})),
+    (re.compile(r"Unknown fragment '(?P<n>[^']+)'"),
+     lambda m: (f"Fragment {m['n']} was used, but not defined",
+                {"code": "useAndDefineFragment", "fragmentName": m["n"]})),
+    (re.compile(r"Fragment '(?P<n>[^']+)' is never used"),
+     lambda m: (f"Fragment {m['n']} was defined, but not used",
+                {"code": "useAndDefineFragment", "fragmentName": m["n"]})),
+    (re.compile(r"Unknown type '(?P<t>[^']+)'"),
+     lambda m: (f"No such type {m['t']}, so it can't be a fragment condition or variable type",
+                {"code": "undefinedType", "typeName": m["t"]})),
+    (re.compile(r"Unknown directive '@(?P<d>[^']+)'"),
+     lambda m: (f"Directive @{m['d']} is not defined", {"code": "undefinedDirective", "directiveName": m["d"]})),
+    (re.compile(r"(?P<t>\w+) cannot represent (?:a )?non[- ].*?value: (?P<v>.+)$"),
+     lambda m: (f"Argument has an invalid value ({m['v']}). Expected type '{m['t']}'.",
+                {"code": "argumentLiteralsIncompatible", "typeName": "CoercionError"})),
+]
+
+
+def _ast_path(document: DocumentNode, target: Any) -> Optional[list[Any]]:
+    """graphql-ruby's error path: the operation ("query Name"), then the
+    field, argument, input-field names and list indexes leading to the
+    offending node."""
+    def label(node: Any) -> list[Any]:
+        if isinstance(node, OperationDefinitionNode):
+            kind = node.operation.value
+            return [f"{kind} {node.name.value}" if node.name else kind]
+        if isinstance(node, FragmentDefinitionNode):
+            return [f"fragment {node.name.value}"]
+        if isinstance(node, (FieldNode, ArgumentNode, ObjectFieldNode)):
+            return [node.name.value]
+        return []
+
+    def search(node: Any, trail: list[Any]) -> Optional[list[Any]]:
+        trail = trail + label(node)
+        if node is target:
+            return trail
+        for key in node.keys:
+            child = getattr(node, key, None)
+            if isinstance(child, Node):
+                found = search(child, trail)
+                if found is not None:
+                    return found
+            elif isinstance(child, (list, tuple)):
+                for index, item in enumerate(child):
+                    if isinstance(item, Node):
+                        found = search(item, trail + ([index] if isinstance(node, ListValueNode) else []))
+                        if found is not None:
+                            return found
+        return None
+
+    return search(document, [])
+
+
+def shopify_validation_error(err: GraphQLError, document: Optional[DocumentNode] = None) -> dict[str, Any]:
+    message = err.message.split(" Did you mean")[0]
+    extensions: dict[str, Any] = dict(err.extensions or {})
+    for pattern, build in _RULES:
+        m = pattern.search(message)
+        if m:
+            message, extensions = build(m)
+            break
+    else:
+        extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
+    out: dict[str, Any] = {"message": message}
+    if err.locations:
+        out["locations"] = [{"line": loc.line, "column": loc.column} for loc in err.locations]
+    if document is not None and err.nodes:
+        path = _ast_path(document, err.nodes[0])
+        if path:
+            if extensions.get("code") == "missingRequiredInputObjectAttribute":
+                path.append(extensions["argumentName"])  # graphql-ruby points at the missing field
+            out["path"] = path
+    out["extensions"] = extensions
+    return out
+
+
+def syntax_error(err: GraphQLSyntaxError) -> dict[str, Any]:
+    loc = err.locations[0] if err.locations else None
+    found = re.search(r"found (.+?)\.?$", err.message)
+    token = found.group(1) if found else "input"
+    token = "end of file" if token == "<EOF>" else token
+    where = f" at [{loc.line}, {loc.column}]" if loc else ""
+    out: dict[str, Any] = {"message": f"syntax error, unexpected {token}{where}"}
+    if loc:
+        out["locations"] = [{"line": loc.line, "column": loc.column}]
+    return out
+
+
+class GlobalIdLiterals(ValidationRule):
+    """ID literals must be Shopify global ids, as Shopify's coercion insists."""
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        input_type = self.context.get_input_type()
+        if input_type is not None and get_named_type(input_type).name == "ID" and parse_gid(node.value) is None:
+            self.report_error(GraphQLError(f"Invalid global id '{node.value}'", node,
+                                           extensions={"code": "argumentLiteralsIncompatible",
+                                                       "typeName": "CoercionError"}))
+
+
+VALIDATION_RULES = list(specified_rules) + [GlobalIdLiterals]
+
+
+# -- variables -------------------------------------------------------------
+def _explain(message: str, type_: Any) -> str:
+    if "not to be null" in message or "was not provided" in message:
+        return "Expected value to not be null"
+    m = re.search(r"Field '([^']+)' is not defined by type '([^']+)'", message)
+    if m:
+        return f"Field is not defined on {m.group(2)}"
+    m = re.search(r"Value '([^']*)' does not exist in '([^']+)' enum", message)
+    if m:
+        enum = schema_mod.admin_schema().get_type(m.group(2))
+        return f"Expected \"{m.group(1)}\" to be one of: {', '.join(enum.values)}"
+    return message.split(" Did you mean")[0].rstrip(".")
+
+
+def _gid_problems(type_: Any, value: Any, path: list) -> Iterable[dict[str, Any]]:
+    if value is None:
+        return
+    if is_non_null_type(type_):
+        type_ = type_.of_type
+    if is_list_type(type_):
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from _gid_problems(type_.of_type, item, path + [i])
+        else:
+            yield from _gid_problems(type_.of_type, value, path)
+        return
+    if is_input_object_type(type_) and isinstance(value, Mapping):
+        for name, field in type_.fields.items():
+            if name in value:
+                yield from _gid_problems(field.type, value[name], path + [name])
+        return
+    if getattr(type_, "name", None) == "ID" and isinstance(value, str) and parse_gid(value) is None:
+        text = f"Invalid global id '{value}'"
+        yield {"path": path, "explanation": text, "message": text}
+
+
+def coerce_variables(schema: GraphQLSchema, operation: OperationDefinitionNode,
+                     raw: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Shopify-worded INVALID_VARIABLE errors (empty when all is well)."""
+    errors = []
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        var_type = type_from_ast(schema, definition.type)
+        type_text = str(var_type)
+        problems: list[dict[str, Any]] = []
+        provided = name in raw
+        value = raw.get(name)
+        if (not provided or value is None) and is_non_null_type(var_type):
+            if not provided and definition.default_value is not None:
+                continue
+            problems.append({"path": [], "explanation": "Expected value to not be null"})
+        elif provided and value is not None:
+            def on_error(path: list, _invalid: Any, error: GraphQLError) -> None:
+                where = list(path)
+                # graphql-core reports a missing required field at its
+                # object; Shopify at the field itself.
+                missing = re.search(r"Field '(?:[^'.]+\.)?([^'.]+)' (?:of required type|is not defined)",
+                                    error.message)
+                if missing:
+                    where.append(missing.group(1))
+                problems.append({"path": where, "explanation": _explain(error.message, var_type)})
+            coerce_input_value(value, var_type, on_error)
+            if not problems:
+                problems.extend(_gid_problems(var_type, value, []))
+        if not problems:
+            continue
+        first = problems[0]
+        if first["path"]:
+            where = ".".join(str(p) for p in first["path"])
+            message = f"Variable ${name} of type {type_text} was provided invalid value for {where} " \
+                      f"({first['explanation']})"
+        else:
+            message = f"Variable ${name} of type {type_text} was provided invalid value"
+        loc = definition.loc.source.get_location(definition.loc.start) if definition.loc else None
+        err = {"message": message}
+        if loc:
+            err["locations"] = [{"line": loc.line, "column": loc.column}]
+        err["extensions"] = {"code": "INVALID_VARIABLE", "value": value, "problems": problems}
+        errors.append(err)
+    return errors
+
+
+# -- document helpers ------------------------------------------------------
+def select_operation(document: DocumentNode, name: Optional[str]) -> OperationDefinitionNode | str:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name:
+        for op in operations:
+            if op.name and op.name.value == name:
+                return op
+        return f"No operation named \"{name}\""
+    if len(operations) == 1:
+        return operations[0]
+    if not operations:
+        return "No operations in query document"
+    return "An operation name is required"
+
+
+def root_fields(document: DocumentNode, operation: OperationDefinitionNode) -> list[FieldNode]:
+    fragments = {d.name.value: d for d in document.definitions if hasattr(d, "type_condition") and hasattr(d, "name")}
+    out: list[FieldNode] = []
+
+    def walk(selection_set: Any, seen: set[str]) -> None:
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode):
+                out.append(sel)
+            elif isinstance(sel, InlineFragmentNode):
+                walk(sel.selection_set, seen)
+            elif isinstance(sel, FragmentSpreadNode) and sel.name.value in fragments \
+                    and sel.name.value not in seen:
+                walk(fragments[sel.name.value].selection_set, seen | {sel.name.value})
+    walk(operation.selection_set, set())
+    return out
+
+
+def _oversized_list(value: Any) -> Optional[int]:
+    if isinstance(value, list):
+        if len(value) > MAX_INPUT_SIZE:
+            return len(value)
+        for item in value:
+            size = _oversized_list(item)
+            if size:
+                return size
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            size = _oversized_list(item)
+            if size:
+                return size
+    return None
+
+
+def input_size_errors(schema: GraphQLSchema, fields: list[FieldNode], root_type: Any,
+                      variables: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Shopify refuses any input array over 250 items before running anything."""
+    errors = []
+    for node in fields:
+        field_def = root_type.fields.get(node.name.value)
+        if field_def is None:
+            continue
+        try:
+            args = get_argument_values(field_def, node, variables)
+        except GraphQLError:
+            continue
+        for arg_name, value in args.items():
+            size = _oversized_list(value)
+            if size:
+                loc = node.loc.source.get_location(node.loc.start) if node.loc else None
+                err: dict[str, Any] = {
+                    "message": f"The input array size of {size} is greater than the maximum allowed of "
+                               f"{MAX_INPUT_SIZE}."}
+                if loc:
+                    err["locations"] = [{"line": loc.line, "column": loc.column}]
+                err["path"] = [node.name.value, arg_name]
+                err["extensions"] = {"code": "MAX_INPUT_SIZE_EXCEEDED"}
+                errors.append(err)
+    return errors
+
+
+def coerced_variables(schema: GraphQLSchema, operation: OperationDefinitionNode,
+                       variables: Mapping[str, Any]) -> dict[str, Any]:
+    coerced = get_variable_values(schema, operation.variable_definitions or [], variables)
+    return coerced if isinstance(coerced, dict) else {}
