@@ -231,7 +231,8 @@ class Catalog:
                     price: str = "0.00", now: float | None = None) -> Variant:
         now = time.time() if now is None else now
         variant = Variant(id=self.next_id(), product_id=product.id, sku=sku or "", barcode=barcode or "",
-                          title=title or ("Default Title" if not product.variant_ids else f"Variant {len(product.variant_ids) + 1}"),
+                          title=title or ("Default Title" if not product.variant_ids
+                                          else f"Variant {len(product.variant_ids) + 1}"),
                           price=price, position=len(product.variant_ids) + 1, created_at=now, updated_at=now)
         self.variants[variant.id] = variant
         product.variant_ids.append(variant.id)

@@ -276,7 +276,8 @@ def get_product(domain: str, product_id: int) -> Response:
             "variants": [{"id": v.gid, "sku": v.sku, "barcode": v.barcode,
                           "media": catalog.files[v.media_id].gid if v.media_id in catalog.files else None}
                          for v in catalog.product_variants(p)],
-            "media": [{"position": i, **file_state(shop, f, now, delay)} for i, f in enumerate(catalog.product_media(p))],
+            "media": [{"position": i, **file_state(shop, f, now, delay)}
+                      for i, f in enumerate(catalog.product_media(p))],
         })
 
 

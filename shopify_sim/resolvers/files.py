@@ -146,7 +146,8 @@ def file_create(ctx: Any, info: Any, files: list[dict[str, Any]]) -> dict[str, A
         if mode == "REPLACE":
             if not content_type:
                 errors.append(user_error(["files", i, "duplicateResolutionMode"],
-                                         "Duplicate resolution mode 'REPLACE' is not supported for 'MISSING' media type.",
+                                         "Duplicate resolution mode 'REPLACE' is not supported for 'MISSING' "
+                                         "media type.",
                                          "INVALID_DUPLICATE_MODE_FOR_TYPE"))
                 continue
             if not filename:

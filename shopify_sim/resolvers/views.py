@@ -69,7 +69,11 @@ def file_view(ctx: Any, f: File) -> dict[str, Any]:
     errors = processing.errors(f, now, delay)
     url = processing.current_url(ctx.shop.domain, f, now, delay)
     processed = processing.is_processed(f, now, delay) and not f.fail_code
-    preview_url = url if f.kind in (MEDIA_IMAGE,) else (url + ".preview.jpg" if url and f.kind != GENERIC_FILE else None)
+    # An image previews itself; videos and 3D models get a poster frame; generic files none.
+    if f.kind == MEDIA_IMAGE:
+        preview_url = url
+    else:
+        preview_url = url + ".preview.jpg" if url and f.kind != GENERIC_FILE else None
     preview_image = image_view(f, preview_url, f.alt) if preview_url else None
     view: dict[str, Any] = {
         "__typename": f.kind,
