@@ -237,6 +237,8 @@ def parse(text: Optional[str]) -> Optional[Expr]:
 # How a resource exposes its fields: field name → function(record) giving the
 # values to compare and the kind of comparison.
 KEYWORD, TEXT, NUMBER = "keyword", "text", "number"
+# Whole value, case-sensitive (metafield filters: "exact, case-sensitive").
+EXACT = "exact"
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,8 @@ def _compare(a, b, comparator: str) -> bool:
 def _match_value(kind: str, value, term: Term) -> bool:
     if value is None:
         return False
+    if kind == EXACT:
+        return str(value) == term.value
     if kind in (KEYWORD, NUMBER) and "," in term.value and not term.comparator:
         # Filters such as `sku:A,B` or `ids:1,2` take a comma-separated list.
         return any(_match_value(kind, value, Term(term.field, part.strip(), None, term.prefix))

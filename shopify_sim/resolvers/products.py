@@ -1,6 +1,7 @@
 """Products and variants: lookup, search, and `productUpdate`."""
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable, Optional
 
 from .. import search
@@ -63,6 +64,59 @@ def _rewrite_tag_not(expr: Optional[search.Expr]) -> Optional[search.Expr]:
     if isinstance(expr, search.Not):
         return search.Not(_rewrite_tag_not(expr.expr))
     return type(expr)(tuple(_rewrite_tag_not(e) for e in expr.items))
+
+
+# Metafield types Shopify can filter products by
+# (https://shopify.dev/docs/apps/build/metafields/query-using-metafields).
+FILTERABLE_METAFIELD_TYPES = {
+    "single_line_text_field", "boolean", "product_reference", "collection_reference", "page_reference",
+    "metaobject_reference", "company_reference", "list.single_line_text_field", "list.product_reference",
+    "list.collection_reference", "list.page_reference", "list.metaobject_reference", "list.company_reference",
+}
+MATCH_ALL: search.Expr = search.And(())
+
+
+def _metafield_values(catalog: Any, namespace: str, key: str, list_type: bool) -> Any:
+    def values(p: Product) -> list[str]:
+        mf = catalog.metafields.get(p.gid, {}).get((namespace, key))
+        if mf is None:
+            return []
+        if list_type:
+            try:
+                items = json.loads(mf.value)
+            except ValueError:
+                return []
+            return [str(v) for v in items] if isinstance(items, list) else []
+        return [mf.value]
+    return values
+
+
+def _metafield_filters(catalog: Any, expr: Optional[search.Expr],
+                       fields: dict[str, search.Field]) -> Optional[search.Expr]:
+    """`metafields.{namespace}.{key}:value` works only for a PRODUCT
+    definition with admin filtering enabled and a filterable type, matching
+    whole values case-sensitively; otherwise Shopify ignores the filter.
+    Registers the usable filters in `fields` and drops the ignored ones."""
+    if expr is None:
+        return None
+    if isinstance(expr, search.Term):
+        if not (expr.field or "").startswith("metafields."):
+            return expr
+        parts = expr.field.split(".")
+        if len(parts) != 3:
+            return MATCH_ALL
+        definition = next((d for d in catalog.metafield_definitions if d.owner_type == "PRODUCT"
+                           and d.namespace.lower() == parts[1] and d.key.lower() == parts[2]), None)
+        if definition is None or definition.type not in FILTERABLE_METAFIELD_TYPES \
+                or not ((definition.capabilities or {}).get("adminFilterable") or {}).get("enabled"):
+            return MATCH_ALL
+        fields[expr.field] = search.Field(search.EXACT, _metafield_values(
+            catalog, definition.namespace, definition.key, definition.type.startswith("list.")))
+        return expr
+    if isinstance(expr, search.Not):
+        inner = _metafield_filters(catalog, expr.expr, fields)
+        return MATCH_ALL if inner is MATCH_ALL else search.Not(inner)
+    return type(expr)(tuple(_metafield_filters(catalog, e, fields) for e in expr.items))
 
 
 def _index_lookup(index: dict[str, set[int]], term: search.Term) -> set[int]:
@@ -133,8 +187,9 @@ def _indexed_before(ctx: Any) -> Optional[float]:
 
 def search_products(ctx: Any, text: Optional[str]) -> list[Product]:
     catalog = ctx.catalog
-    expr = _rewrite_tag_not(search.parse(text))
-    matcher = search.Matcher(_product_fields(catalog), PRODUCT_DEFAULT_FIELDS)
+    fields = _product_fields(catalog)
+    expr = _metafield_filters(catalog, _rewrite_tag_not(search.parse(text)), fields)
+    matcher = search.Matcher(fields, PRODUCT_DEFAULT_FIELDS)
     ids = _product_candidates(catalog, expr)
     if ids is None:
         pool: Iterable[Product] = catalog.products.values()

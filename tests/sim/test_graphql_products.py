@@ -220,3 +220,24 @@ def test_optional_search_lag_hides_fresh_writes_from_search_but_not_lookups():
     sim.clock.advance(13)
     assert handles(sim, "sku:RS-1") == ["red-shirt"]
     assert len(sim.data(PRODUCTS, {"first": 5})["products"]["nodes"]) == 1  # no query: not a search
+
+
+def test_metafield_filters_need_a_filterable_definition_and_match_exactly(sim_api):
+    sim_api.create_shop(products=[shirt("Red Shirt", skus=("RS-1",)), shirt("Blue Shirt", skus=("BS-1",))])
+    red, blue = product_gid(sim_api, "red-shirt"), product_gid(sim_api, "blue-shirt")
+    set_values = """mutation($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) { userErrors { message } } }"""
+    body = sim_api.data(set_values, {"m": [
+        {"ownerId": red, "namespace": "custom", "key": "style", "type": "single_line_text_field", "value": "ABC-1"},
+        {"ownerId": blue, "namespace": "custom", "key": "style", "type": "single_line_text_field", "value": "XYZ-9"}]})
+    assert body["metafieldsSet"]["userErrors"] == []
+    # Without a filterable definition Shopify ignores the filter: everything matches.
+    assert handles(sim_api, "metafields.custom.style:ABC-1") == ["red-shirt", "blue-shirt"]
+    created = sim_api.data("""mutation($d: MetafieldDefinitionInput!) { metafieldDefinitionCreate(definition: $d) {
+        createdDefinition { id } userErrors { field message code } } }""", {"d": {
+        "name": "Style", "namespace": "custom", "key": "style", "type": "single_line_text_field",
+        "ownerType": "PRODUCT", "capabilities": {"adminFilterable": {"enabled": True}}}})
+    assert created["metafieldDefinitionCreate"]["userErrors"] == []
+    assert handles(sim_api, "metafields.custom.style:ABC-1") == ["red-shirt"]
+    assert handles(sim_api, "metafields.custom.style:abc-1") == []  # case-sensitive
+    assert handles(sim_api, 'metafields.custom.style:"ABC-1" OR metafields.custom.style:"XYZ-9"') == [
+        "red-shirt", "blue-shirt"]
