@@ -170,7 +170,7 @@ def test_a_refresh_response_that_times_out_is_retried(app, token_endpoint, monke
 def test_unreachable_endpoint_is_a_retryable_error_and_keeps_the_tokens(app, token_endpoint, monkeypatch):
     monkeypatch.setattr(token_exchange, "RETRY_DELAYS", (0.01, 0.01))
     with app.app_context():
-        shop_id, pair = make_shop(token_endpoint, access_in=timedelta(minutes=1))
+        shop_id, pair = make_shop(token_endpoint, access_in=timedelta(seconds=-5))
         token_endpoint.lose_responses = 3
         with pytest.raises(token_exchange.TokenEndpointUnavailable):
             tokens.access_token_for(db.session.get(Shop, shop_id))
@@ -358,3 +358,30 @@ def test_an_unreachable_migration_keeps_using_the_old_token(app, token_endpoint,
         shop_id, legacy = _legacy_shop(token_endpoint)
         token_endpoint.rate_limit_next = 3
         assert tokens.access_token_for(db.session.get(Shop, shop_id)) == legacy
+
+
+def test_refused_client_credentials_keep_the_stored_tokens(app, token_endpoint):
+    """invalid_client can be our own bad secret deploy: nothing is thrown away."""
+    with app.app_context():
+        shop_id, pair = make_shop(token_endpoint, access_in=timedelta(minutes=2))
+        token_endpoint.client_secret = "rotated-at-shopify-0123456789abcdef"
+        # Still valid for two minutes: it is used meanwhile.
+        assert tokens.access_token_for(db.session.get(Shop, shop_id)) == pair["access_token"]
+        shop = db.session.get(Shop, shop_id)
+        shop.access_token_expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        with pytest.raises(token_exchange.InvalidClient):
+            tokens.access_token_for(shop)
+    with app.app_context():
+        shop = db.session.get(Shop, shop_id)
+        assert crypto.decrypt(shop.refresh_token_enc) == pair["refresh_token"]
+        token_endpoint.client_secret = app.config["SHOPIFY_API_SECRET"]  # fixed
+        assert tokens.access_token_for(shop) in token_endpoint.access_tokens
+
+
+def test_shopify_away_with_a_still_valid_token_uses_it(app, token_endpoint, monkeypatch):
+    monkeypatch.setattr(token_exchange, "RETRY_DELAYS", (0.01, 0.01))
+    with app.app_context():
+        shop_id, pair = make_shop(token_endpoint, access_in=timedelta(minutes=2))
+        token_endpoint.lose_responses = 3
+        assert tokens.access_token_for(db.session.get(Shop, shop_id)) == pair["access_token"]

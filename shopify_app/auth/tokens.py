@@ -187,20 +187,27 @@ def _refresh_if_needed(row: Shop, session: Session) -> str:
     if _access_usable(row, now):
         # Someone else refreshed while we waited for the lock.
         return crypto.decrypt(row.access_token_enc)  # type: ignore[arg-type]
+    still_valid = _access_usable(row, now, timedelta(0))
     if _refresh_usable(row, now):
         try:
             grant = token_exchange.refresh(row.domain, crypto.decrypt(row.refresh_token_enc))  # type: ignore[arg-type]
-        except (InvalidGrant, InvalidClient) as exc:
-            log.warning("refresh token of %s refused (%s); reauthorization needed", row.domain, exc.error)
+        except InvalidGrant:
+            log.warning("refresh token of %s refused; reauthorization needed", row.domain)
             row.refresh_token_enc = None
             row.refresh_token_expires_at = None
+        except (InvalidClient, token_exchange.TokenEndpointUnavailable) as exc:
+            # Our credentials refused (a bad secret deploy, or the app was
+            # uninstalled and the webhook is on its way) or Shopify away: the
+            # stored tokens may be fine, so they are kept.
+            log.warning("couldn't refresh the token of %s (%s)", row.domain, type(exc).__name__)
+            if not still_valid:
+                raise
         else:
             store_grant(row, grant)
             log.info("refreshed the access token of %s", row.domain)
             return grant.access_token
-    if _access_usable(row, now, timedelta(0)):
-        # Still valid for a few minutes; use it while the merchant hasn't
-        # reopened the app.
+    if still_valid:
+        # Valid for a few more minutes: use it meanwhile.
         return crypto.decrypt(row.access_token_enc)  # type: ignore[arg-type]
     raise ReauthorizationRequired(row.domain, "the access token expired and can't be refreshed")
 
@@ -209,10 +216,11 @@ def _migrate(row: Shop) -> str:
     legacy = crypto.decrypt(row.access_token_enc)  # type: ignore[arg-type]
     try:
         grant = token_exchange.migrate_offline_token(row.domain, legacy)
-    except token_exchange.TokenEndpointUnavailable:
+    except (token_exchange.TokenEndpointUnavailable, InvalidClient) as exc:
         # The old token still works until Shopify stops accepting it; the
         # next call tries again.
-        log.warning("couldn't migrate %s to an expiring token yet; using the old one", row.domain)
+        log.warning("couldn't migrate %s to an expiring token yet (%s); using the old one", row.domain,
+                    type(exc).__name__)
         return legacy
     except token_exchange.TokenEndpointError as exc:
         log.warning("migrating %s to an expiring token was refused (%s)", row.domain, exc.error)
