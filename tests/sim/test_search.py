@@ -105,3 +105,19 @@ def test_candidates_narrow_or_of_exact_terms_and_give_up_on_negation():
     assert search.candidates(parse("sku:A tag:x"), lookup) == {1}
     assert search.candidates(parse("sku:A OR tag:x"), lookup) is None
     assert search.candidates(parse("-sku:A"), lookup) is None
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def test_any_value_survives_quoting_with_backslash_escapes():
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.sampled_from(list('ab Z9:-_()"\\\'*.,/')), min_size=1, max_size=20))
+    def check(value: str) -> None:
+        assert parse(f"sku:{_quote(value)}") == Term("sku", value)
+        assert parse(f"sku:{_quote(value)} OR sku:{_quote(value)}") == Or((Term("sku", value), Term("sku", value)))
+
+    check()
