@@ -44,13 +44,18 @@ def build_worker(app, roles: list[str] | None = None) -> Worker:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jobs.worker", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m jobs.worker",
+                                     description="Run AssetLink's background jobs (settings from the environment).")
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     parser.add_argument("roles", nargs="*", metavar="ROLE", help=f"queues to work on: {', '.join(queues.ROLES)}")
     args = parser.parse_args(argv)
 
     from shopify_app import create_app
-    app = create_app()
+    from shopify_app.config import ConfigError
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        raise SystemExit(str(exc)) from None
     if not queues.is_async(app.config):
         raise SystemExit("RQ_IS_ASYNC is off: jobs run in the web process, there is nothing for a worker to do")
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),

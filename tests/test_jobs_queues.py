@@ -140,3 +140,10 @@ def test_worker_refuses_unknown_queue_roles(config, run_worker):
     result = run_worker(config, "bogus")
     assert result.returncode != 0
     assert "unknown queue" in result.stderr
+
+
+def test_worker_without_settings_names_what_is_missing(config, run_worker):
+    broken = {**config, "TOKEN_ENCRYPTION_KEY": ""}
+    result = run_worker(broken)
+    assert result.returncode != 0
+    assert "TOKEN_ENCRYPTION_KEY" in result.stderr and "Traceback" not in result.stderr
