@@ -164,3 +164,34 @@ def test_a_legacy_offline_token_is_migrated_at_the_simulator(app, stack):
     state = sim_app.extensions["sim_state"]
     assert state.tokens[legacy["access_token"]].revoked
     assert state.tokens[token].refresh_token is not None
+
+
+def test_code_grant_install_at_the_simulator(app, client, stack):
+    """/auth/install → the shop's authorize page → /auth/callback, with the
+    simulator signing the callback as Shopify does."""
+    sim, sim_app, live = stack
+    domain = f"e2e-{uuid.uuid4().hex[:8]}.myshopify.com"
+    control(sim, "POST", "/_sim/apps", json={
+        "toml": (ROOT / "shopify.app.toml").read_text(), "client_id": API_KEY, "client_secret": API_SECRET,
+        "application_url": live.base_url, "redirect_urls": [live.base_url + "/auth/callback"]})
+    control(sim, "POST", "/_sim/shops", json={"domain": domain})
+
+    start = client.get("/auth/install", query_string={"shop": domain})
+    assert start.status_code == 302
+    authorize = requests.get(start.headers["Location"], allow_redirects=False, timeout=30)
+    assert authorize.status_code == 302, authorize.text[:300]
+    callback = urlsplit(authorize.headers["Location"])
+    assert f"{callback.scheme}://{callback.netloc}{callback.path}" == live.base_url + "/auth/callback"
+
+    done = client.get(f"{callback.path}?{callback.query}")
+    assert done.status_code == 302, done.get_data(as_text=True)[:300]
+    assert done.headers["Location"].endswith(f"/apps/{API_KEY}")
+    with app.app_context():
+        shop = db.session.scalar(db.select(Shop).where(Shop.domain == domain))
+        issued = sim_app.extensions["sim_state"].tokens[crypto.decrypt(shop.access_token_enc)]
+        assert issued.refresh_token is not None  # expiring=1 was honoured
+        assert shop.scopes == "write_products,write_files"
+
+    # The same signed callback replayed (another browser, no state cookie) fails.
+    other_browser = app.test_client()
+    assert other_browser.get(f"{callback.path}?{callback.query}").status_code == 403
