@@ -1065,10 +1065,11 @@ function historyDetailPage(runId, status) {
   async function load() {
     try {
       const data = await api(path);
+      const changed = JSON.stringify(data.sync) !== JSON.stringify(run);
       renderSummary(data.sync);
-      // While a run goes on, its first page of products is redrawn; pages the
-      // merchant opened with "Show more" stay until it ends.
-      if (!morePagesShown || !runIsActive(data.sync)) renderProducts(data, { append: false });
+      // While a run goes on, its first page of products is redrawn when its
+      // progress moved; pages opened with "Show more" stay until it ends.
+      if (changed && (!morePagesShown || !runIsActive(data.sync))) renderProducts(data, { append: false });
       clearPageError();
       poll.set(runIsActive(data.sync));
       return data;

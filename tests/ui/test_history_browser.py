@@ -234,3 +234,21 @@ def test_with_app_bridge_product_links_use_the_admin_protocol(app, make_shop, pa
     link = page.locator("#products-table").get_by_role("link", name="Trail Runner 2 — Sand")
     expect(link).to_have_attribute("href", "shopify://admin/products/7002")
     assert client.get(f"/app/api/syncs/{sync_id}", headers=auth_header(SHOP)).status_code == 200
+
+
+def test_older_runs_load_on_request(app, make_shop, page):
+    from playwright.sync_api import expect
+
+    shop_id = make_shop(SHOP)
+    start = utcnow() - timedelta(days=3)
+    with app.app_context():
+        for n in range(23):
+            add_sync(shop_id, created_at=start + timedelta(minutes=n), products_total=n, products_done=n)
+    open_history(page)
+    rows = page.get_by_role("table").get_by_role("row")
+    expect(rows).to_have_count(1 + 20)
+    expect(rows.nth(1)).to_contain_text("22 of 22 products")
+    page.get_by_role("button", name="Show older runs").click()
+    expect(rows).to_have_count(1 + 23)
+    expect(rows.nth(23)).to_contain_text("No products")  # the oldest, last
+    expect(page.get_by_role("button", name="Show older runs")).to_be_hidden()
