@@ -167,7 +167,8 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # isdigit() alone lets "²" through, which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise Problem(400, f"{name} must be an integer from {low} to {high}.",
                       errors=[{"field": name, "message": f"must be an integer from {low} to {high}"}])
     return int(raw)
@@ -193,7 +194,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def product_admin_path(product_id: str | None) -> str | None:
-    """`products/<numeric id>`: App Bridge resolves it as shopify:admin/…"""
+    """`products/<numeric id>`: App Bridge resolves shopify://admin/<path>."""
     match = _PRODUCT_GID.match(product_id or "")
     return f"products/{match.group(1)}" if match else None
 
@@ -275,7 +276,7 @@ def get_sync(sync_id: str) -> ResponseReturnValue:
     shop = current_shop()
     sync = _own_sync(shop, sync_id)
     after = request.args.get("products_after")
-    if after is not None and not after.isdigit():
+    if after is not None and not (after.isascii() and after.isdigit()):
         raise Problem(400, "products_after must be a product position from next_products_after.",
                       errors=[{"field": "products_after", "message": "must be a non-negative integer"}])
     products, unmatched, next_after = product_results(shop, sync, int(after) if after is not None else None)

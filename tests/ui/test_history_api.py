@@ -92,8 +92,8 @@ def test_pages_with_a_cursor_without_gaps_or_repeats(app, client, make_shop):
     assert seen[:3] == ids[4:][::-1]  # the newest three, newest first
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten", "before=not-a-cursor",
-                                   "before=" + "A" * 12])
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten", "limit=²", "before=not-a-cursor",
+                                   "before=" + "A" * 12, "before=ü"])
 def test_bad_paging_is_a_400_naming_the_parameter(client, make_shop, query):
     make_shop(SHOP)
     response = client.get(f"/app/api/syncs?{query}", headers=auth_header(SHOP))
@@ -195,8 +195,9 @@ def test_detail_pages_through_many_products(app, client, make_shop):
     second = client.get(f"/app/api/syncs/{sync_id}?products_after={after}", headers=auth_header(SHOP)).get_json()
     assert [p["product_title"] for p in second["products"]] == [f"P{n}" for n in range(PRODUCTS_PAGE_SIZE, total)]
     assert second["unmatched"] == [] and second["next_products_after"] is None
-    bad = client.get(f"/app/api/syncs/{sync_id}?products_after=-1", headers=auth_header(SHOP))
-    assert bad.status_code == 400
+    for bad in ("-1", "²", "x"):
+        response = client.get(f"/app/api/syncs/{sync_id}?products_after={bad}", headers=auth_header(SHOP))
+        assert response.status_code == 400, bad
 
 
 def test_rows_of_a_run_without_product_plans_are_grouped_by_product(app, client, make_shop):
