@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Mapping, Optional
 
-from graphql import get_named_type
+from graphql import get_named_type, is_abstract_type
 
 from . import schema as schema_mod
 from .resolvers import MUTATION, QUERY, Ctx
@@ -59,17 +59,47 @@ def _type_access(type_name: str) -> Optional[tuple[str, tuple[str, ...]]]:
     return (text, scopes) if scopes else None
 
 
+def _granted(ctx: Ctx) -> frozenset[str]:
+    return ctx.notes.setdefault("granted", granted_scopes(ctx.token.scopes))
+
+
 def _check_access(ctx: Ctx, info: Any) -> None:
-    granted = ctx.notes.setdefault("granted", granted_scopes(ctx.token.scopes))
-    parent = info.parent_type.name
-    need = _field_access(parent, info.field_name)
-    if need is not None and not any(s in granted for s in need[1]):
+    need = _field_access(info.parent_type.name, info.field_name)
+    if need is not None and not any(s in _granted(ctx) for s in need[1]):
         raise access_denied(info.field_name, need[0])
-    # An object reached through an interface (node, nodes) still needs the
-    # access its own type requires.
-    own = _type_access(parent) if parent not in ROOT_TYPES else None
-    if own is not None and not any(s in granted for s in own[1]) and info.field_name in ("id", "__typename"):
-        raise access_denied(info.field_name, own[0])
+
+
+def _denied_type(ctx: Ctx, value: Any) -> Optional[str]:
+    """The requiredAccess text when `value` is an object of a type this
+    token may not read (an object reached through an interface such as
+    `node`/`nodes`, whose field declares no access of its own)."""
+    typename = value.get("__typename") if isinstance(value, Mapping) else None
+    own = _type_access(typename) if typename else None
+    if own is not None and not any(s in _granted(ctx) for s in own[1]):
+        return own[0]
+    return None
+
+
+def _guard_abstract(ctx: Ctx, info: Any, value: Any) -> Any:
+    if not is_abstract_type(get_named_type(info.return_type)):
+        return value
+    if isinstance(value, list):
+        # One error per denied element, which reads as null (as a list of nodes does).
+        out = []
+        for index, item in enumerate(value):
+            text = _denied_type(ctx, item)
+            if text is None:
+                out.append(item)
+                continue
+            error = access_denied(info.field_name, text)
+            ctx.notes.setdefault("errors", []).append(
+                {"message": error.message, "path": info.path.as_list() + [index], "extensions": error.extensions})
+            out.append(None)
+        return out
+    text = _denied_type(ctx, value)
+    if text is not None:
+        raise access_denied(info.field_name, text)
+    return value
 
 
 def field_resolver(source: Any, info: Any, **args: Any) -> Any:
@@ -82,7 +112,7 @@ def field_resolver(source: Any, info: Any, **args: Any) -> Any:
         fn = registry.get(name)
         if fn is None:
             raise not_implemented(parent, name)
-        return fn(ctx, info, **args)
+        return _guard_abstract(ctx, info, fn(ctx, info, **args))
     if isinstance(source, Mapping):
         if name not in source:
             raise not_implemented(parent, name)
@@ -92,8 +122,8 @@ def field_resolver(source: Any, info: Any, **args: Any) -> Any:
         if value is _MISSING:
             raise not_implemented(parent, name)
     if callable(value):
-        return value(info, **args)
-    return value
+        value = value(info, **args)
+    return _guard_abstract(ctx, info, value)
 
 
 _MISSING = object()

@@ -240,9 +240,11 @@ def _run(state: Any, shop: Any, token: Any, body: dict[str, Any], entry: dict[st
     bucket.refund(requested - actual, now)
     entry["actualCost"] = actual
     out: dict[str, Any] = {}
-    if result.errors:
-        out["errors"] = [_format_error(e, headers["X-Request-Id"]) for e in result.errors]
-        entry["errors"].extend(e["message"] for e in out["errors"])
+    errors = [_format_error(e, headers["X-Request-Id"]) for e in result.errors or ()]
+    errors.extend(ctx.notes.get("errors", ()))  # errors recorded beside a null (denied list items)
+    if errors:
+        out["errors"] = errors
+        entry["errors"].extend(e["message"] for e in errors)
     out["data"] = result.data
     out["extensions"] = {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
                                   "throttleStatus": bucket.status(now)}}

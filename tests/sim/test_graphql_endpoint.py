@@ -221,3 +221,21 @@ def test_nodes_and_job_lookup(sim_api):
                         {"ids": [product["id"], product["media"][0]["id"], "gid://shopify/Product/1"]})
     assert data["nodes"] == [{"__typename": "Product", "id": product["id"], "title": "Red Shirt"},
                              {"__typename": "MediaImage", "id": product["media"][0]["id"]}, None]
+
+
+def test_objects_reached_through_node_still_need_their_types_access(sim_api):
+    sim_api.create_shop(products=[shirt(media=1)])
+    product = sim_api.shop_state()["products"][0]
+    token = sim_api.token(scopes=["read_orders"])
+    body = sim_api.gql("query($ids: [ID!]!) { nodes(ids: $ids) { ... on Product { title } } }",
+                       {"ids": [product["id"]]}, token=token)
+    assert body["data"] == {"nodes": [None]}
+    assert body["errors"][0]["path"] == ["nodes", 0]
+    assert body["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
+    assert "`read_products`" in body["errors"][0]["message"]
+    body = sim_api.gql("query($id: ID!) { node(id: $id) { id } }", {"id": product["id"]}, token=token)
+    assert body["data"] == {"node": None} and body["errors"][0]["path"] == ["node"]
+    # A file is readable with read_files alone (MediaImage allows read_products or read_files).
+    body = sim_api.gql("query($id: ID!) { node(id: $id) { id } }", {"id": product["media"][0]["id"]},
+                       token=sim_api.token(scopes=["read_files"]))
+    assert body["data"] == {"node": {"id": product["media"][0]["id"]}}
