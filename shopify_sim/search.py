@@ -81,6 +81,11 @@ def _tokenize(text: str) -> list:
             i += 1
             continue
         negated = False
+        if ch == "-" and i + 1 < n and text[i + 1] == "(":
+            # `-(a OR b)` negates a group, like `NOT (a OR b)`.
+            tokens.append(_Word(None, None, "NOT", False, False, False))
+            i += 1
+            continue
         if ch == "-" and i + 1 < n and not text[i + 1].isspace():
             negated = True
             i += 1

@@ -55,6 +55,8 @@ def test_prefix_negation_grouping_and_comparators():
     assert parse("NOT tag:sale") == Not(Term("tag", "sale"))
     assert parse("(sku:A OR sku:B) tag:x") == And((Or((Term("sku", "A"), Term("sku", "B"))), Term("tag", "x")))
     assert parse("id:>=5") == Term("id", "5", comparator=">=")
+    assert parse("tag:x -(vendor:A OR vendor:B)") == And((Term("tag", "x"), Not(Or((Term("vendor", "A"),
+                                                                                 Term("vendor", "B"))))))
 
 
 def test_malformed_queries_never_raise():
