@@ -318,7 +318,7 @@ def test_with_app_bridge_each_call_gets_a_fresh_token_and_a_stale_one_is_retried
     first token is already expired, and the page must retry with a new one."""
     from playwright.sync_api import expect
 
-    from conftest import make_session_token
+    from tests.conftest import make_session_token
 
     make_shop(SHOP)
     minted = []
