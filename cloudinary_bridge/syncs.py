@@ -200,8 +200,11 @@ def list_syncs():
 def get_sync(sync_id: str):
     _only_query()
     sync = _own_sync(sync_id)
-    if sync.status == "queued" and sync.dispatched_at is None:
-        _dispatch(sync.shop_id)  # self-healing if an earlier hand-over failed
+    if sync.status not in FINISHED:
+        # Self-healing while the caller polls: a failed hand-over, or a job
+        # whose worker died, is handed over again (a no-op when all is well).
+        _dispatch(sync.shop_id)
+        db.session.expire_all()
         sync = _own_sync(sync_id)
     return jsonify(sync_status(sync))
 

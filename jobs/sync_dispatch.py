@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Mapping
 
 from rq.exceptions import NoSuchJobError
+from rq import Worker
 from rq.job import Job, JobStatus
 from sqlalchemy import select, text
 
@@ -36,8 +37,10 @@ log = logging.getLogger(__name__)
 UNFINISHED = ("queued", "running")
 FINISHED = ("succeeded", "partially_succeeded", "failed", "aborted")
 # The job that carries out each kind of batch.
-JOB_FOR_KIND = {"sync": "jobs.sync_job.run_sync"}
+JOB_FOR_KIND = {"sync": "jobs.sync_job.run_sync", "upload": "jobs.upload_job.run_upload",
+                "unlink": "jobs.unlink_job.run_unlink"}
 LOCK_NAMESPACE = 0x41534C  # "ASL": keeps our advisory locks apart from anyone else's
+MAX_DISPATCHES = 4  # the first hand-over and three after lost jobs
 
 
 def job_id_for(sync: Sync) -> str:
@@ -53,26 +56,44 @@ def store_head(shop_id: int) -> Sync | None:
 
 def _job_lost(config: Mapping[str, Any], sync: Sync) -> bool:
     """The head was handed over but its job is gone (expired, failed for
-    good, cancelled): hand it over again. The job resumes from its state."""
+    good, cancelled, or started by a worker that has since died): hand it
+    over again. The job resumes from its state."""
     if not queues.is_async(config):
         return False
+    connection = queues.redis_connection(config)
     try:
-        job = Job.fetch(job_id_for(sync), connection=queues.redis_connection(config))
+        job = Job.fetch(job_id_for(sync), connection=connection)
     except NoSuchJobError:
         return True
-    return job.get_status(refresh=True) in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED,
-                                            JobStatus.FINISHED)
+    status = job.get_status(refresh=True)
+    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED):
+        return True
+    if status == JobStatus.STARTED and job.worker_name:
+        # A worker's key expires (worker_ttl) once it stops sending heartbeats:
+        # RQ itself only notices an abandoned job after the job's whole timeout.
+        return Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name,
+                                  connection=connection) is None
+    return False
 
 
 def dispatch_next(config: Mapping[str, Any], shop_id: int) -> str | None:
     """Hand the store's head batch to the queue unless it already is there.
     Commits; returns the dispatched sync id, if any."""
     db.session.execute(select(Shop.id).where(Shop.id == shop_id).with_for_update())
-    head = store_head(shop_id)
-    if head is None or (head.dispatched_at is not None and not _job_lost(config, head)):
-        db.session.commit()
-        return None
+    while True:
+        head = store_head(shop_id)
+        if head is None or (head.dispatched_at is not None and not _job_lost(config, head)):
+            db.session.commit()
+            return None
+        if (head.dispatch_count or 0) < MAX_DISPATCHES:
+            break
+        head.status = "failed"
+        head.finished_at = utcnow()
+        head.errors = [*(head.errors or []), {"message": f"The job running this sync was lost {MAX_DISPATCHES} "
+                                                         f"times; it was stopped so the store's next batches can run."}]
+        log.error("sync %s lost %s times; failed", head.id, MAX_DISPATCHES)
     head.dispatched_at = utcnow()
+    head.dispatch_count = (head.dispatch_count or 0) + 1
     sync_id, kind, job_id = head.id, head.kind, job_id_for(head)
     if not queues.is_async(config):
         # In-process mode runs the job inside enqueue(), and the job's own

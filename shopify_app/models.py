@@ -153,6 +153,9 @@ class Sync(db.Model):
     # Set when the job was handed to the queue (jobs.sync_dispatch): one
     # dispatched batch per store at a time, in arrival order.
     dispatched_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Hand-overs so far: a job lost again and again (a worker dying on it) is
+    # stopped after a few, so it can't block the store's later batches.
+    dispatch_count: Mapped[int] = mapped_column(Integer, default=0)
     # planning -> linking -> finishing; resumes from here after a crash.
     phase: Mapped[str] = mapped_column(String(16), default="planning")
     # The unix time the sync's cache-busting prefix uses: fixed once, so a
@@ -206,6 +209,7 @@ class SyncItem(db.Model):
     media_id: Mapped[Optional[str]] = mapped_column(String(255))
     error: Mapped[Optional[str]] = mapped_column(Text)
     detail: Mapped[Optional[str]] = mapped_column(Text)
+    url: Mapped[Optional[str]] = mapped_column(Text)  # uploads: the file's Shopify CDN URL
 
 
 class MediaJournal(db.Model):
@@ -224,4 +228,33 @@ class MediaJournal(db.Model):
     ident_hash: Mapped[str] = mapped_column(String(64))  # sha256 of (product, asset key, role)
     product_id: Mapped[str] = mapped_column(String(255), index=True)
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class StoreFile(db.Model):
+    """A file Upload to Store Files made in Shopify, so uploading the same
+    asset version again reuses it (jobs.upload_job). Keyed by what Shopify
+    received: cloud, asset, version, transformation and delivered kind
+    (`key_hash`). The row is written before `fileCreate` (file_id null) and
+    completed after it, so a worker killed in between finds the file by its
+    filename and source instead of creating a second one."""
+
+    __tablename__ = "store_files"
+    __table_args__ = (UniqueConstraint("shop_id", "key_hash", name="uq_store_files_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    public_id: Mapped[str] = mapped_column(Text)
+    resource_type: Mapped[str] = mapped_column(String(16))
+    version: Mapped[Optional[int]] = mapped_column(BigInteger)
+    transformation: Mapped[str] = mapped_column(Text, default="")
+    delivery: Mapped[str] = mapped_column(String(32))            # image | video_placeholder | video
+    filename: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[str] = mapped_column(Text)                # what Shopify fetched
+    file_id: Mapped[Optional[str]] = mapped_column(String(255))  # null: fileCreate asked for, answer not recorded
+    url: Mapped[Optional[str]] = mapped_column(Text)             # Shopify CDN URL once processed
+    intended_at: Mapped[float] = mapped_column(db.Float, default=0.0)
+    sync_id: Mapped[Optional[str]] = mapped_column(ForeignKey("syncs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -9,6 +9,7 @@ from jobs.sync_job import run_sync
 from shopify_app.extensions import db
 from shopify_app.models import MediaJournal, Sync
 from tests.bridge.conftest import bearer, connect
+from tests.syncs.store_reads import APP, admin
 
 GALLERY = """query($id: ID!) { product(id: $id) { media(first: 250) { nodes { id alt
   ... on MediaImage { image { url } } } }
@@ -22,12 +23,9 @@ def asset(public_id, sku="ABC-1", **extra):
             "version": extra.pop("version", 1711111111), "metadata": {"sku": sku}, **extra}
 
 
-_APP = []
-
-
 @pytest.fixture(autouse=True)
 def _remember_app(app):
-    _APP[:] = [app]
+    APP[:] = [app]
 
 
 @pytest.fixture
@@ -46,16 +44,6 @@ def sync(client, token, mode, assets, **body):
     status = client.get(f"/bridge/v1/syncs/{sync_id}", headers=bearer(token)).get_json()
     report = client.get(f"/bridge/v1/syncs/{sync_id}/report", headers=bearer(token)).get_json()
     return status, report
-
-
-def admin(sim, shop, query, variables=None):
-    """Read the store as the app would: with the token the app holds now
-    (opening the app exchanged the fixture's first token for a new one)."""
-    from shopify_app import crypto
-    from shopify_app.models import Shop
-    with _APP[0].app_context():
-        token = crypto.decrypt(db.session.query(Shop).filter_by(domain=shop.domain).one().access_token_enc)
-    return sim.graphql(shop.domain, token, query, variables)
 
 
 def product(sim, shop):
