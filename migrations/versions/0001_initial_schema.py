@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 19:26:56.449209
+Create Date: 2026-11-22 19:46:16.279511
 
 """
 from alembic import op
@@ -85,21 +85,20 @@ def upgrade():
     with op.batch_alter_table('connection_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_connection_codes_shop_id'), ['shop_id'], unique=False)
 
-    op.create_table('store_files',
+    op.create_table('media_journal',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('shop_id', sa.Integer(), nullable=False),
-    sa.Column('source_url', sa.Text(), nullable=False),
-    sa.Column('public_id', sa.Text(), nullable=False),
-    sa.Column('resource_type', sa.String(length=16), nullable=False),
-    sa.Column('file_id', sa.String(length=255), nullable=True),
-    sa.Column('filename', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ident_hash', sa.String(length=64), nullable=False),
+    sa.Column('product_id', sa.String(length=255), nullable=False),
+    sa.Column('record', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('shop_id', 'source_url', name='uq_store_files_source')
+    sa.UniqueConstraint('shop_id', 'ident_hash', name='uq_media_journal_ident')
     )
-    with op.batch_alter_table('store_files', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_store_files_shop_id'), ['shop_id'], unique=False)
+    with op.batch_alter_table('media_journal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_media_journal_product_id'), ['product_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_media_journal_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('syncs',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -124,6 +123,7 @@ def upgrade():
     sa.Column('settings', sa.JSON(), nullable=False),
     sa.Column('cloud_name', sa.String(length=255), nullable=True),
     sa.Column('dispatched_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('dispatch_count', sa.Integer(), nullable=False),
     sa.Column('phase', sa.String(length=16), nullable=False),
     sa.Column('run_time', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['credential_id'], ['bridge_credentials.id'], ondelete='SET NULL'),
@@ -135,6 +135,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_syncs_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_syncs_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_syncs_status'), ['status'], unique=False)
+
+    op.create_table('store_files',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('public_id', sa.Text(), nullable=False),
+    sa.Column('resource_type', sa.String(length=16), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=True),
+    sa.Column('transformation', sa.Text(), nullable=False),
+    sa.Column('delivery', sa.String(length=32), nullable=False),
+    sa.Column('filename', sa.Text(), nullable=False),
+    sa.Column('source_url', sa.Text(), nullable=False),
+    sa.Column('file_id', sa.String(length=255), nullable=True),
+    sa.Column('url', sa.Text(), nullable=True),
+    sa.Column('intended_at', sa.Float(), nullable=False),
+    sa.Column('sync_id', sa.String(length=32), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sync_id'], ['syncs.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('shop_id', 'key_hash', name='uq_store_files_key')
+    )
+    with op.batch_alter_table('store_files', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_store_files_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('sync_items',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -149,6 +174,7 @@ def upgrade():
     sa.Column('media_id', sa.String(length=255), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('detail', sa.Text(), nullable=True),
+    sa.Column('url', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['sync_id'], ['syncs.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('sync_id', 'seq', name='uq_sync_items_seq')
@@ -164,11 +190,7 @@ def upgrade():
     sa.Column('product_title', sa.Text(), nullable=True),
     sa.Column('groups', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('step', sa.String(length=32), nullable=False),
     sa.Column('plan', sa.JSON(), nullable=True),
-    sa.Column('gallery_before', sa.JSON(), nullable=True),
-    sa.Column('pending', sa.JSON(), nullable=True),
-    sa.Column('created', sa.JSON(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
@@ -192,16 +214,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_sync_items_sync_id'))
 
     op.drop_table('sync_items')
+    with op.batch_alter_table('store_files', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_store_files_shop_id'))
+
+    op.drop_table('store_files')
     with op.batch_alter_table('syncs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_syncs_status'))
         batch_op.drop_index(batch_op.f('ix_syncs_shop_id'))
         batch_op.drop_index(batch_op.f('ix_syncs_created_at'))
 
     op.drop_table('syncs')
-    with op.batch_alter_table('store_files', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_store_files_shop_id'))
+    with op.batch_alter_table('media_journal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_media_journal_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_media_journal_product_id'))
 
-    op.drop_table('store_files')
+    op.drop_table('media_journal')
     with op.batch_alter_table('connection_codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_connection_codes_shop_id'))
 
