@@ -2,7 +2,8 @@
 
 POST {"event": "sync.completed", "sync": <GET /syncs/{id}>} with
 `X-AssetLink-Hmac-Sha256: base64(HMAC-SHA256(signing_secret, raw body))`,
-the signing secret of the connection that asked for the sync. A non-2xx
+the signing secret of the connection that asked for the sync (uploads send
+`upload.completed` with their GET /uploads/{id} object). A non-2xx
 answer or a network error raises, so RQ retries with the back-off in
 jobs.queues; the body is rebuilt each time from the (finished, unchanging)
 sync, so every attempt carries the same content.
@@ -48,7 +49,7 @@ class DeliveryFailed(Exception):
 def notify_sync_ended(config: Mapping[str, Any], sync: Sync) -> None:
     """Enqueue the delivery if the sync's settings name a URL (after the
     commit that ended the sync)."""
-    if sync.kind == "sync" and (sync.settings or {}).get("sync_completed_webhook_url"):
+    if (sync.settings or {}).get("sync_completed_webhook_url"):
         queues.enqueue(config, JOB, sync.id, meta={"shop_id": sync.shop_id})
 
 
@@ -70,10 +71,20 @@ def public_address_problem(url: str) -> str | None:
     return None
 
 
+def event_for(sync: Sync) -> tuple[str, dict[str, Any]]:
+    """The event an ended batch sends: an upload its GET /uploads/{id}
+    object as `upload.completed`; syncs and unlinks (which are read under
+    /syncs/{id}) their GET /syncs/{id} object as `sync.completed`."""
+    if sync.kind == "upload":
+        from cloudinary_bridge.uploads import upload_status
+        return "upload.completed", {"upload": upload_status(sync)}
+    from cloudinary_bridge.syncs import sync_status
+    return "sync.completed", {"sync": sync_status(sync)}
+
+
 @with_app_context
 def deliver_sync_completed(sync_id: str) -> str:
     from cloudinary_bridge.settings import webhook_url_problem
-    from cloudinary_bridge.syncs import sync_status
 
     sync = db.session.get(Sync, sync_id)
     if sync is None:
@@ -92,10 +103,10 @@ def deliver_sync_completed(sync_id: str) -> str:
     if problem:
         log.warning("sync %s: webhook URL refused: %s", sync_id, problem)
         return "refused"
-    body = json.dumps({"event": "sync.completed", "sync": sync_status(sync)}, separators=(",", ":"),
-                      ensure_ascii=False).encode("utf-8")
+    event, payload = event_for(sync)
+    body = json.dumps({"event": event, **payload}, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     headers = {"Content-Type": "application/json", "User-Agent": "AssetLink-for-Shopify/1",
-               "X-AssetLink-Event": "sync.completed", "X-AssetLink-Delivery": sync.id,
+               "X-AssetLink-Event": event, "X-AssetLink-Delivery": sync.id,
                SIGNATURE_HEADER: sign(crypto.decrypt(credential.signing_secret_enc), body)}
     try:
         response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
