@@ -19,3 +19,4 @@ bp.record_once(lambda state: limits.init_app(state.app))
 
 from . import connect, fields, matches, openapi, settings, store  # noqa: E402,F401
 from . import syncs  # noqa: E402,F401
+from . import links, uploads  # noqa: E402,F401

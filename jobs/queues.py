@@ -64,6 +64,11 @@ JOBS: dict[str, JobSpec] = {
     # take an hour at Shopify's rate limits.
     "jobs.sync_job.run_sync": JobSpec(MEDIA, timeout=2 * HOUR, result_ttl=HOUR, failure_ttl=7 * DAY,
                                       retries=3, retry_intervals=(30, 120, 600)),
+    # Uploads and unlinks resume from what they committed, like syncs.
+    "jobs.upload_job.run_upload": JobSpec(MEDIA, timeout=2 * HOUR, result_ttl=HOUR, failure_ttl=7 * DAY,
+                                          retries=3, retry_intervals=(30, 120, 600)),
+    "jobs.unlink_job.run_unlink": JobSpec(MEDIA, timeout=2 * HOUR, result_ttl=HOUR, failure_ttl=7 * DAY,
+                                          retries=3, retry_intervals=(30, 120, 600)),
     # The receiver may be down for a while: back off over about half a day.
     "jobs.sync_webhook.deliver_sync_completed": JobSpec(DEFAULT, timeout=60, result_ttl=HOUR, failure_ttl=7 * DAY,
                                                         retries=8, retry_intervals=(10, 60, 300, 900, 1800,

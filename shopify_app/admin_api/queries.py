@@ -129,6 +129,20 @@ query FileErrors($ids: [ID!]!) {
 }
 """
 
+# Upload to Store Files: each processed file's CDN URL (images: the image;
+# videos: the first rendition, else the original; generic files: the file).
+FILE_DETAILS = """
+query FileDetails($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    id
+    ... on File { fileStatus }
+    ... on MediaImage { image { url } }
+    ... on Video { originalSource { url } sources { url } }
+    ... on GenericFile { url }
+  }
+}
+"""
+
 # A resumed run finds the files an interrupted fileCreate made, by filename.
 FILES_BY_QUERY = """
 query FilesByQuery($query: String!, $first: Int!) {

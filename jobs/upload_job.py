@@ -1,0 +1,359 @@
+"""Upload to Store Files: `run_upload(upload_id)`.
+
+The selected assets go to the store's Files (no product), with the same
+filenames, alt text, delivery URLs and video behaviour as a sync
+(jobs.planner: naming, delivery). The job runs like a sync: one batch per
+store at a time in arrival order (jobs.sync_dispatch), abort before its next
+batch of files, counters and per-asset rows committed as it goes.
+
+Per batch of up to 250 assets (Shopify's `fileCreate` limit):
+
+1. reuse    files an earlier upload made of the same asset version,
+            transformation and delivered kind (models.StoreFile), if Shopify
+            still has them (a merchant may have deleted one): one
+            `nodes(ids:)` status read. An asset without a version is never
+            reused across uploads: nothing says its content is unchanged;
+2. resume   a StoreFile row whose `fileCreate` answer was never recorded (a
+            worker killed during the call) is looked up by filename and
+            source among unattached files instead of creating it again;
+3. create   full videos are fetched and staged first; the intent is
+            committed, then one `fileCreate` for the batch;
+4. wait     a few status reads with growing intervals (executor.files),
+            then one read of the CDN URLs; a file Shopify could not process
+            is reported with its `fileErrors`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+
+from shopify_app.admin_api import queries
+from shopify_app.extensions import db
+from shopify_app.models import StoreFile, Sync, SyncItem
+
+from .batch_jobs import BatchRun, run_as_head
+from .context import with_app_context
+from .executor.files import (FAILED, MAX_FILES_PER_CALL, MISSING, READY, NewFile, PollOptions, create_files,
+                             file_statuses, find_unattached, wait_until_processed)
+from .executor.video import MAX_VIDEO_BYTES, DownloadError, put_staged, stream_download
+from .planner.delivery import Delivery, delivery_for
+from .planner.naming import alt_text, filename_for
+from .planner.request import MAX_ASSETS, Asset, Settings, SettingsOverride
+
+RESUME_CLOCK_SLACK = 600  # seconds: our clock vs Shopify's createdAt when looking for a lost file
+# Report words (SyncItem.action) -> the per-asset status of GET /uploads/{id}.
+ASSET_STATUS = {"created": "uploaded", "unchanged": "reused", "failed": "failed", "skipped": "skipped"}
+
+
+class UploadRequest(BaseModel):
+    """POST /uploads body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    settings: SettingsOverride = Field(default_factory=SettingsOverride)
+    assets: list[Asset] = Field(min_length=1, max_length=MAX_ASSETS)
+
+    def repeated_assets(self) -> list[tuple[int, int]]:
+        """(index, index of its first occurrence) of assets listed twice."""
+        seen: dict[tuple[str, str, str], int] = {}
+        repeats = []
+        for index, asset in enumerate(self.assets):
+            if asset.key in seen:
+                repeats.append((index, seen[asset.key]))
+            else:
+                seen[asset.key] = index
+        return repeats
+
+
+@dataclass(frozen=True)
+class PlannedUpload:
+    """One asset as it will go to Files, or why nothing goes."""
+
+    index: int
+    asset: Asset
+    delivery: Delivery
+    filename: str
+    alt: str
+    key_hash: str
+    skip: str | None = None
+
+
+def store_file_key(cloud_name: str, asset: Asset, delivery: Delivery, upload_id: str) -> str:
+    """What makes two uploads the same file: the asset (cloud, resource type,
+    delivery type, public ID), its version, the transformation and what was
+    delivered. Without a version the key is this upload's own."""
+    version: Any = asset.version if asset.version is not None else f"unversioned:{upload_id}"
+    raw = json.dumps([cloud_name, asset.resource_type, asset.type, asset.public_id, version,
+                      delivery.transformation, delivery.kind], separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def plan_uploads(assets: Sequence[Asset], settings: Settings, cloud_name: str, upload_id: str
+                 ) -> list[PlannedUpload]:
+    """Pure: what each asset becomes in Files under these settings."""
+    out = []
+    for index, asset in enumerate(assets):
+        delivery = delivery_for(asset, cloud_name, settings)
+        key = store_file_key(cloud_name, asset, delivery, upload_id)
+        skip = None
+        if asset.excluded:
+            skip = "excluded in the dialog"
+        elif delivery.kind == "none":
+            skip = "video_behavior is none: nothing is uploaded for a video"
+        elif delivery.url is None or delivery.format is None:
+            skip = f"{asset.resource_type} assets are not uploaded to Shopify"
+        filename = filename_for(asset, cloud_name, settings.filename_format, delivery.format) \
+            if delivery.format else ""
+        out.append(PlannedUpload(index, asset, delivery, filename, alt_text(asset, settings.alt_text_source), key,
+                                 skip))
+    return out
+
+
+@dataclass
+class _Item:
+    plan: PlannedUpload
+    row: StoreFile | None = None
+    file_id: str | None = None
+    source: str | None = None       # what fileCreate is given (a staged resourceUrl for full videos)
+    reused: bool = False
+    status: str | None = None       # Shopify's fileStatus when known
+    error: str | None = None
+    url: str | None = None
+
+
+@with_app_context
+def run_upload(upload_id: str) -> str:
+    return run_as_head(upload_id, UploadRun)
+
+
+class UploadRun(BatchRun):
+    # Injectable (tests serve video bytes locally; Cloudinary is not reachable everywhere).
+    downloader = staticmethod(stream_download)
+    uploader = staticmethod(put_staged)
+    sleep = staticmethod(time.sleep)
+
+    def steps(self) -> None:
+        sync = self.sync
+        request = UploadRequest.model_validate(sync.request)
+        settings = Settings.model_validate(sync.settings or {})
+        plans = plan_uploads(request.assets, settings, sync.cloud_name or "", sync.id)
+        sync.assets_total = len(plans)
+        done = set(db.session.scalars(select(SyncItem.seq).where(SyncItem.sync_id == sync.id)))
+        for plan in plans:
+            if plan.skip and plan.index not in done:
+                self.add_row(plan, "skipped", detail=plan.skip)
+        db.session.commit()
+        todo = [p for p in plans if not p.skip and p.index not in done]
+        size = min(MAX_FILES_PER_CALL, max(1, int(self.config.get("UPLOAD_FILES_PER_BATCH", MAX_FILES_PER_CALL))))
+        for start in range(0, len(todo), size):
+            db.session.refresh(sync, ["abort_requested"])
+            if sync.abort_requested:
+                break
+            self.upload_batch(todo[start:start + size])
+            self.update_progress(sync)
+            db.session.commit()
+        self.finish(plans)
+
+    # -- one batch ------------------------------------------------------------------------------
+    def upload_batch(self, plans: Sequence[PlannedUpload]) -> None:
+        sync = self.sync
+        rows = {r.key_hash: r for r in db.session.scalars(select(StoreFile).where(
+            StoreFile.shop_id == sync.shop_id, StoreFile.key_hash.in_([p.key_hash for p in plans])))}
+        items = [_Item(p, rows.get(p.key_hash)) for p in plans]
+        self.reuse(items)
+        self.create(items)
+        self.wait(items)
+        for item in items:
+            plan = item.plan
+            if item.error:
+                self.add_row(plan, "failed", file_id=item.file_id, error=item.error)
+            elif item.reused:
+                self.add_row(plan, "unchanged", file_id=item.file_id, url=item.url,
+                             detail="reused the file an earlier upload made of this version")
+            else:
+                self.add_row(plan, "created", file_id=item.file_id, url=item.url)
+            if item.row is not None and item.url:
+                item.row.url = item.url
+        db.session.commit()
+
+    def reuse(self, items: list[_Item]) -> None:
+        """Files recorded for these keys, and files a killed worker's
+        fileCreate made without the answer being recorded; kept only if
+        Shopify still has them and they did not fail."""
+        claimed = {i.row.file_id for i in items if i.row is not None and i.row.file_id}
+        for item in items:
+            row = item.row
+            if row is None:
+                continue
+            if row.file_id:
+                item.file_id = row.file_id
+            elif row.intended_at:
+                after = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(row.intended_at - RESUME_CLOCK_SLACK))
+                for file_id in find_unattached(self.client, row.filename, row.source_url, created_after=after):
+                    if file_id not in claimed:
+                        claimed.add(file_id)
+                        item.file_id = row.file_id = file_id
+                        break
+        known = [i for i in items if i.file_id]
+        if not known:
+            return
+        statuses = file_statuses(self.client, [i.file_id for i in known if i.file_id])
+        for item in known:
+            status = statuses.get(item.file_id or "")
+            if status in (None, MISSING, FAILED):
+                item.file_id = None  # deleted by the merchant, or broken: upload anew
+                if item.row is not None:
+                    item.row.file_id = item.row.url = None
+            else:
+                item.status = status
+                item.reused = item.row is not None and item.row.sync_id != self.sync.id
+                if item.row is not None and item.row.url and status == READY:
+                    item.url = item.row.url
+        db.session.commit()
+
+    def create(self, items: list[_Item]) -> None:
+        todo = [i for i in items if i.file_id is None]
+        for item in todo:
+            if item.plan.delivery.content_type == "VIDEO":
+                self.stage_video(item)
+            else:
+                item.source = item.plan.delivery.url
+        todo = [i for i in todo if i.error is None and i.source]
+        if not todo:
+            return
+        now = time.time()
+        for item in todo:  # the intent is durable before Shopify is asked
+            plan = item.plan
+            if item.row is None:
+                item.row = StoreFile(shop_id=self.sync.shop_id, key_hash=plan.key_hash)
+                db.session.add(item.row)
+            item.row.public_id = plan.asset.public_id
+            item.row.resource_type = plan.asset.resource_type
+            item.row.version = plan.asset.version
+            item.row.transformation = plan.delivery.transformation
+            item.row.delivery = plan.delivery.kind
+            item.row.filename = plan.filename
+            item.row.source_url = item.source or ""
+            item.row.file_id = item.row.url = None
+            item.row.intended_at = now
+            item.row.sync_id = self.sync.id
+        db.session.commit()
+        files = [NewFile(i.source or "", i.plan.filename, i.plan.delivery.content_type or "IMAGE", i.plan.alt)
+                 for i in todo]
+        create_files(self.client, files)
+        for item, new in zip(todo, files):
+            if new.file_id:
+                item.file_id = new.file_id
+                assert item.row is not None
+                item.row.file_id = new.file_id
+            else:
+                item.error = new.error or "fileCreate made no file"
+        db.session.commit()
+
+    def stage_video(self, item: _Item) -> None:
+        """Shopify takes videos only from its staged uploads: fetch the bytes
+        from Cloudinary (streamed, size-checked) and put them there."""
+        plan = item.plan
+        try:
+            download = self.downloader(plan.delivery.url or "", max_bytes=MAX_VIDEO_BYTES)
+        except DownloadError as exc:
+            item.error = str(exc)
+            return
+        try:
+            data = self.client.execute(queries.STAGED_UPLOADS_CREATE, {"input": [
+                {"resource": "VIDEO", "filename": plan.filename, "mimeType": download.mime_type,
+                 "httpMethod": "PUT", "fileSize": str(download.size)}]}, raise_user_errors=False)
+            payload = data.get("stagedUploadsCreate") or {}
+            targets = payload.get("stagedTargets") or []
+            if payload.get("userErrors") or not targets:
+                item.error = "stagedUploadsCreate: " + ("; ".join(e.get("message") or ""
+                                                                  for e in payload.get("userErrors") or [])
+                                                        or "no staged target")
+                return
+            self.uploader(targets[0]["url"], targets[0].get("parameters") or [], download)
+            item.source = targets[0]["resourceUrl"]
+        except DownloadError as exc:
+            item.error = str(exc)
+        finally:
+            download.close()
+
+    def wait(self, items: list[_Item]) -> None:
+        pending = [i for i in items if i.file_id and i.error is None]
+        if not pending:
+            return
+        options = PollOptions(max_total=float(self.config.get("UPLOAD_MAX_PROCESSING_SECONDS", 900)))
+        outcome = wait_until_processed(self.client, [i.file_id for i in pending if i.file_id], options=options,
+                                       sleep=self.sleep, clock=time.monotonic,
+                                       known={i.file_id: i.status for i in pending if i.file_id and i.status})
+        for item in pending:
+            status = outcome.status.get(item.file_id or "")
+            if status != READY:
+                item.error = "Shopify could not process the file: " + (
+                    outcome.errors.get(item.file_id or "") or f"the file is {str(status).lower()}")
+        ready = [i.file_id for i in pending if i.error is None and i.url is None and i.file_id]
+        urls = file_urls(self.client, ready)
+        for item in pending:
+            if item.error is None and item.url is None:
+                item.url = urls.get(item.file_id or "")
+
+    # -- rows and the end -----------------------------------------------------------------------
+    def add_row(self, plan: PlannedUpload, action: str, *, file_id: str | None = None, url: str | None = None,
+                error: str | None = None, detail: str | None = None) -> None:
+        db.session.add(SyncItem(sync_id=self.sync.id, seq=plan.index, public_id=plan.asset.public_id,
+                                action=action, media_id=file_id, url=url, error=error, detail=detail))
+
+    def update_progress(self, sync: Sync) -> None:
+        counts = dict(db.session.execute(select(SyncItem.action, func.count()).where(
+            SyncItem.sync_id == sync.id).group_by(SyncItem.action)).all())
+        sync.assets_linked = int(counts.get("created", 0)) + int(counts.get("unchanged", 0))
+        sync.failures = int(counts.get("failed", 0))
+
+    def finish(self, plans: Sequence[PlannedUpload]) -> None:
+        sync = self.sync
+        db.session.refresh(sync, ["abort_requested"])
+        done = set(db.session.scalars(select(SyncItem.seq).where(SyncItem.sync_id == sync.id)))
+        left = [p for p in plans if p.index not in done]
+        for plan in left:
+            self.add_row(plan, "skipped", detail="the upload was aborted before this asset")
+        db.session.flush()
+        self.update_progress(sync)
+        uploadable = sum(1 for p in plans if not p.skip)
+        if left and sync.abort_requested:
+            status = "aborted"
+        elif uploadable and sync.failures == uploadable:
+            status = "failed"
+        elif sync.failures:
+            status = "partially_succeeded"
+        else:
+            status = "succeeded"
+        self.end(status)
+
+
+def file_urls(client: Any, ids: Sequence[str]) -> dict[str, str]:
+    """The Shopify CDN URL of each processed file (one read per 250)."""
+    out: dict[str, str] = {}
+    for start in range(0, len(ids), MAX_FILES_PER_CALL):
+        chunk = list(ids[start:start + MAX_FILES_PER_CALL])
+        data = client.execute(queries.FILE_DETAILS, {"ids": chunk})
+        for file_id, node in zip(chunk, data.get("nodes") or []):
+            url = _url_of(node or {})
+            if url:
+                out[file_id] = url
+    return out
+
+
+def _url_of(node: Mapping[str, Any]) -> str | None:
+    if (node.get("image") or {}).get("url"):
+        return node["image"]["url"]
+    sources = node.get("sources") or []  # a video's playable renditions on Shopify's CDN
+    if sources and sources[0].get("url"):
+        return sources[0]["url"]
+    if (node.get("originalSource") or {}).get("url"):
+        return node["originalSource"]["url"]
+    return node.get("url")
