@@ -16,6 +16,13 @@ from typing import Any, Iterable, Optional
 
 from .faults import Faults
 
+
+def fold_key(text: str) -> str:
+    """The key the handle/SKU/barcode indexes store and search looks up.
+    Shopify's search is case-insensitive; casefold (not lower) so that
+    `sku:"äöü-SS 1"` finds `ÄÖÜ-ß 1`, exactly as search.Term.folded compares."""
+    return text.casefold()
+
 GID_PREFIX = "gid://shopify/"
 FIRST_ID = 1_000_000_001
 
@@ -212,7 +219,7 @@ class Catalog:
     def unique_handle(self, wanted: str) -> str:
         handle = wanted or "product"
         n = 1
-        while handle in self.handle_index:
+        while fold_key(handle) in self.handle_index:
             n += 1
             handle = f"{wanted}-{n}"
         return handle
@@ -224,7 +231,7 @@ class Catalog:
                           vendor=vendor, product_type=product_type, tags=[t for t in tags if t],
                           status=status, created_at=now, updated_at=now)
         self.products[product.id] = product
-        self.handle_index[product.handle.lower()] = product.id
+        self.handle_index[fold_key(product.handle)] = product.id
         return product
 
     def add_variant(self, product: Product, *, sku: str = "", barcode: str = "", title: str = "",
@@ -241,9 +248,9 @@ class Catalog:
 
     def _index_variant(self, variant: Variant) -> None:
         if variant.sku:
-            self.sku_index.setdefault(variant.sku.lower(), set()).add(variant.id)
+            self.sku_index.setdefault(fold_key(variant.sku), set()).add(variant.id)
         if variant.barcode:
-            self.barcode_index.setdefault(variant.barcode.lower(), set()).add(variant.id)
+            self.barcode_index.setdefault(fold_key(variant.barcode), set()).add(variant.id)
 
     def product_variants(self, product: Product) -> list[Variant]:
         return [self.variants[v] for v in product.variant_ids if v in self.variants]

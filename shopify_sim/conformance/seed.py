@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Iterable, Optional
 
 from ..catalog import (EXTERNAL_VIDEO, GENERIC_FILE, MEDIA_IMAGE, MODEL_3D, VIDEO, Catalog, File, Metafield,
-                       MetafieldDefinition, Product, Variant, parse_gid)
+                       MetafieldDefinition, Product, Variant, fold_key, parse_gid)
 
 FILE_KINDS = (MEDIA_IMAGE, VIDEO, EXTERNAL_VIDEO, MODEL_3D, GENERIC_FILE)
 OWNER_KINDS = ("Product", "ProductVariant", "Shop", "Collection", "Customer", "Order", "Location", "Market",
@@ -95,7 +95,7 @@ class Seeder:
             kind, num = parsed[0], int(parsed[1])
             if kind == "Product" and num in catalog.products:
                 product = catalog.products.pop(num)
-                catalog.handle_index.pop(product.handle.lower(), None)
+                catalog.handle_index.pop(fold_key(product.handle), None)
                 for vid in product.variant_ids:
                     catalog.variants.pop(vid, None)
                 catalog.metafields.pop(gid_, None)
@@ -148,13 +148,13 @@ class Seeder:
             product.tags = [t for t in node["tags"] if isinstance(t, str)]
         if isinstance(node.get("handle"), str) and not product.handle:
             product.handle = node["handle"]
-            catalog.handle_index[product.handle.lower()] = num
+            catalog.handle_index[fold_key(product.handle)] = num
         product.created_at = epoch(node.get("createdAt"), product.created_at)
         product.updated_at = epoch(node.get("updatedAt"), product.updated_at)
         if not product.handle:
             from ..catalog import slugify
             product.handle = catalog.unique_handle(slugify(product.title))
-            catalog.handle_index[product.handle.lower()] = num
+            catalog.handle_index[fold_key(product.handle)] = num
 
     def _variant(self, num: int, node: dict[str, Any], owners: list[tuple[str, str]]) -> None:
         catalog = self.catalog

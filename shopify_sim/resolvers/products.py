@@ -5,7 +5,7 @@ import json
 from typing import Any, Iterable, Optional
 
 from .. import search
-from ..catalog import Product, Variant
+from ..catalog import Product, Variant, fold_key
 from . import mutation, query
 from .common import connection, count, user_error
 from .media import create_media_inputs
@@ -123,7 +123,7 @@ def _index_lookup(index: dict[str, set[int]], term: search.Term) -> set[int]:
     values = [v.strip() for v in term.value.split(",")] if "," in term.value else [term.value]
     out: set[int] = set()
     for value in values:
-        folded = value.casefold()
+        folded = fold_key(value)
         if term.prefix:
             for key, ids in index.items():
                 if key.startswith(folded):
@@ -151,8 +151,8 @@ def _product_candidates(catalog: Any, expr: Optional[search.Expr]) -> Optional[s
         if term.field == "handle" and not term.comparator:
             if term.prefix:
                 return None
-            return {catalog.handle_index[h.strip().casefold()] for h in term.value.split(",")
-                    if h.strip().casefold() in catalog.handle_index}
+            return {catalog.handle_index[fold_key(h.strip())] for h in term.value.split(",")
+                    if fold_key(h.strip()) in catalog.handle_index}
         if term.field == "id" and not term.comparator and not term.prefix:
             try:
                 return {int(term.value.rsplit("/", 1)[-1])}
@@ -281,7 +281,7 @@ def resolve_product_by_identifier(ctx: Any, info: Any, identifier: dict[str, Any
     if identifier.get("id"):
         p = catalog.product_by_gid(identifier["id"])
     elif identifier.get("handle"):
-        pid = catalog.handle_index.get(identifier["handle"].casefold())
+        pid = catalog.handle_index.get(fold_key(identifier["handle"]))
         p = catalog.products.get(pid) if pid else None
     else:
         p = None
@@ -302,7 +302,7 @@ def product_update(ctx: Any, info: Any, product: Optional[dict[str, Any]] = None
     target_id = fields.get("id") or (identifier or {}).get("id")
     target = catalog.product_by_gid(target_id) if target_id else None
     if target is None and identifier and identifier.get("handle"):
-        pid = catalog.handle_index.get(identifier["handle"].casefold())
+        pid = catalog.handle_index.get(fold_key(identifier["handle"]))
         target = catalog.products.get(pid) if pid else None
     if target is None:
         return {"product": None, "userErrors": [user_error(["id"], "Product does not exist")]}
@@ -318,9 +318,9 @@ def product_update(ctx: Any, info: Any, product: Optional[dict[str, Any]] = None
         tags = fields["tags"]
         target.tags = [t.strip() for t in (tags.split(",") if isinstance(tags, str) else tags) if t.strip()]
     if fields.get("handle"):
-        catalog.handle_index.pop(target.handle.casefold(), None)
+        catalog.handle_index.pop(fold_key(target.handle), None)
         target.handle = catalog.unique_handle(fields["handle"])
-        catalog.handle_index[target.handle.casefold()] = target.id
+        catalog.handle_index[fold_key(target.handle)] = target.id
     create_media_inputs(ctx, target, media or [], field="media", dry_run=False)
     target.updated_at = ctx.now
     return {"product": product_view(ctx, target), "userErrors": []}

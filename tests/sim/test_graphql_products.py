@@ -241,3 +241,14 @@ def test_metafield_filters_need_a_filterable_definition_and_match_exactly(sim_ap
     assert handles(sim_api, "metafields.custom.style:abc-1") == []  # case-sensitive
     assert handles(sim_api, 'metafields.custom.style:"ABC-1" OR metafields.custom.style:"XYZ-9"') == [
         "red-shirt", "blue-shirt"]
+
+
+def test_sku_and_barcode_search_folds_case_beyond_ascii(sim_api):
+    # The index and the lookup fold the same way (casefold): a non-ASCII SKU is
+    # found as written, in other case, and with ß spelled ss, by products and
+    # productVariants, exactly and by prefix.
+    sim_api.create_shop(products=[shirt("Umlaut Shirt", skus=("ÄÖÜ-ß 1",)), *CATALOGUE])
+    for query in ('sku:"ÄÖÜ-ß 1"', 'sku:"äöü-ß 1"', 'sku:"ÄÖÜ-SS 1"', "sku:äöü*"):
+        assert handles(sim_api, query) == ["umlaut-shirt"], query
+        assert [v["sku"] for v in sim_api.data(VARIANTS, {"q": query})["productVariants"]["nodes"]] == ["ÄÖÜ-ß 1"]
+    assert handles(sim_api, 'sku:"ÄÖÜ-ß 2"') == []
