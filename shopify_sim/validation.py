@@ -155,6 +155,24 @@ VALIDATION_RULES = list(specified_rules) + [GlobalIdLiterals]
 
 
 # -- variables -------------------------------------------------------------
+# Shopify lists an enum's values in declaration order when it refuses a value;
+# the published introspection sorts them. Where a capture shows the order, it
+# is kept here (media-staged-uploads-create-validation and
+# -non-merchandising: stagedUploadsCreate with resource BANANA, CUSTOMER_IMPORT…).
+ENUM_DECLARATION_ORDER: dict[str, tuple[str, ...]] = {
+    "StagedUploadTargetGenerateUploadResource": (
+        "COLLECTION_IMAGE", "FILE", "IMAGE", "MODEL_3D", "PRODUCT_IMAGE", "SHOP_IMAGE", "VIDEO",
+        "BULK_MUTATION_VARIABLES", "RETURN_LABEL", "URL_REDIRECT_IMPORT", "DISPUTE_FILE_UPLOAD"),
+}
+
+
+def enum_declaration_order(name: str) -> list[str]:
+    """The enum's values as Shopify lists them in a refusal."""
+    values = list(schema_mod.admin_schema().get_type(name).values)
+    known = [v for v in ENUM_DECLARATION_ORDER.get(name, ()) if v in values]
+    return known + [v for v in values if v not in known]
+
+
 def _explain(message: str, type_: Any) -> str:
     if "not to be null" in message or "was not provided" in message:
         return "Expected value to not be null"
@@ -163,8 +181,7 @@ def _explain(message: str, type_: Any) -> str:
         return f"Field is not defined on {m.group(2)}"
     m = re.search(r"Value '([^']*)' does not exist in '([^']+)' enum", message)
     if m:
-        enum = schema_mod.admin_schema().get_type(m.group(2))
-        return f"Expected \"{m.group(1)}\" to be one of: {', '.join(enum.values)}"
+        return f"Expected \"{m.group(1)}\" to be one of: {', '.join(enum_declaration_order(m.group(2)))}"
     return message.split(" Did you mean")[0].rstrip(".")
 
 

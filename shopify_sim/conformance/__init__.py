@@ -155,7 +155,7 @@ class Replay:
         state.shops[domain] = shop
         self.token = state.issue_token(domain, CLIENT_ID, list(SCOPES), expiring=False).token
         self.client = self.app.test_client()
-        seeder = Seeder(shop.catalog, shop_gid=gid("Shop", shop_number(domain)))
+        seeder = Seeder(shop.catalog, now=self.clock.now, shop_gid=gid("Shop", shop_number(domain)))
         seeder.seed(capture, exclude=exclude, created=created)
         self.created = created
         self.exclude = exclude

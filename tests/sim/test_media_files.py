@@ -459,3 +459,13 @@ def test_youtube_links_are_normalised_like_shopify(sim_api):
                                 "contentType": "EXTERNAL_VIDEO"}]})
     assert body["fileCreate"]["files"] == [{"originUrl": "https://youtu.be/dQw4w9WgXcQ",
                                             "embedUrl": "https://www.youtube.com/embed/dQw4w9WgXcQ"}]
+
+
+def test_unknown_staged_upload_resource_lists_values_in_shopifys_declaration_order(sim_api):
+    # Captured (media-staged-uploads-create-validation): Shopify names the
+    # allowed values in declaration order, not the introspection's sorted order.
+    sim_api.create_shop()
+    body = sim_api.gql(STAGED, {"input": [{"resource": "BANANA", "filename": "a.png", "mimeType": "image/png"}]})
+    assert body["errors"][0]["extensions"]["problems"][0]["explanation"] == (
+        'Expected "BANANA" to be one of: COLLECTION_IMAGE, FILE, IMAGE, MODEL_3D, PRODUCT_IMAGE, SHOP_IMAGE, '
+        "VIDEO, BULK_MUTATION_VARIABLES, RETURN_LABEL, URL_REDIRECT_IMPORT, DISPUTE_FILE_UPLOAD")
