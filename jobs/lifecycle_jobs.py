@@ -33,6 +33,29 @@ def app_uninstalled(shop_domain: str, triggered_at: str | None = None) -> bool:
 
 
 @with_app_context
+def after_install(shop_domain: str) -> bool:
+    """After an install: the shop's details, and AssetLink's metafield
+    definitions so merchants and themes see them before the first sync."""
+    from sqlalchemy import select
+
+    from shopify_app.admin_api import queries
+    from shopify_app.admin_api.client import for_shop
+    from shopify_app.extensions import db
+    from shopify_app.models import Shop
+
+    from .executor import ensure_metafield_definitions
+
+    shop = db.session.scalar(select(Shop).where(Shop.domain == shop_domain))
+    if shop is None or not shop.is_installed:
+        return False
+    client = for_shop(shop)
+    data = client.execute(queries.SHOP_INFO)
+    lifecycle.record_shop_details(shop_domain, data["shop"])
+    ensure_metafield_definitions(client)
+    return True
+
+
+@with_app_context
 def shop_redact(shop_domain: str) -> bool:
     """shop/redact (48 h after uninstall): delete everything held for the shop."""
     deleted = lifecycle.redact(shop_domain)

@@ -57,6 +57,8 @@ JOBS: dict[str, JobSpec] = {
                                                    retries=3, retry_intervals=(10, 60, 300)),
     "jobs.lifecycle_jobs.shop_redact": JobSpec(WEBHOOKS, timeout=300, result_ttl=HOUR, failure_ttl=7 * DAY,
                                                retries=3, retry_intervals=(60, 600, 3600)),
+    "jobs.lifecycle_jobs.after_install": JobSpec(DEFAULT, timeout=120, result_ttl=HOUR, failure_ttl=7 * DAY,
+                                                 retries=3, retry_intervals=(10, 60, 300)),
     "jobs.lifecycle_jobs.scopes_updated": JobSpec(WEBHOOKS, timeout=60, result_ttl=HOUR, failure_ttl=7 * DAY,
                                                   retries=3, retry_intervals=(10, 60, 300)),
     # A sync resumes from its stored step, so a retry after a crash or a

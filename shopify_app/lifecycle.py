@@ -52,7 +52,34 @@ def install_or_update(shop_domain: str, grant: TokenGrant) -> Shop:
         shop.installed_at = now
     tokens.store_grant(shop, grant)
     db.session.commit()
+    _enqueue_after_install(shop_domain)
     return shop
+
+
+def _enqueue_after_install(shop_domain: str) -> None:
+    # The shop's name, currency and plan, and AssetLink's metafield
+    # definitions, come from the Admin API: a job, so the merchant's first
+    # page load doesn't wait on it.
+    from flask import current_app
+
+    from jobs import queues
+    try:
+        queues.enqueue(current_app.config, "jobs.lifecycle_jobs.after_install", shop_domain)
+    except Exception:  # Redis down: the next install or sync fills these in
+        log.warning("could not enqueue after_install for %s", shop_domain, exc_info=True)
+
+
+def record_shop_details(shop_domain: str, shop_info: dict) -> bool:
+    """Store what Shopify says about the shop (ShopInfo query's `shop`)."""
+    shop = db.session.scalar(select(Shop).where(Shop.domain == shop_domain))
+    if shop is None or not shop.is_installed:
+        return False
+    shop.name = shop_info.get("name") or shop.name
+    shop.currency = shop_info.get("currencyCode") or shop.currency
+    plan = shop_info.get("plan") or {}
+    shop.plan = plan.get("displayName") or shop.plan
+    db.session.commit()
+    return True
 
 
 def uninstall(shop_domain: str, triggered_at: datetime | None = None) -> bool:

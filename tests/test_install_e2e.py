@@ -74,10 +74,20 @@ def test_install_open_refresh_uninstall_redact(app, client, stack, run_worker):
     response = client.get(f"{first_load.path or '/'}?{first_load.query}")
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
 
+    # After the install a job fills in the shop's details and creates
+    # AssetLink's metafield definitions, so merchants and themes see them.
+    result = run_worker(app.config, "default")
+    assert result.returncode == 0, result.stderr
+    sim_shop = control(sim, "GET", f"/_sim/shops/{domain}").json()
+    definitions = {(d["namespace"], d["key"], d["ownerType"]) for d in sim_shop["metafieldDefinitions"]}
+    assert {("cloudinary", "productmedia_v1", "PRODUCT"), ("cloudinary", "swatch", "PRODUCT"),
+            ("cloudinary", "swatch", "PRODUCTVARIANT")} <= definitions
+
     state = sim_app.extensions["sim_state"]
     with app.app_context():
         shop = db.session.scalar(db.select(Shop).where(Shop.domain == domain))
         assert shop.is_installed
+        assert shop.name == sim_shop["name"] and shop.currency == sim_shop["currency"]
         access_token = crypto.decrypt(shop.access_token_enc)
         issued = state.tokens[access_token]
         assert issued.refresh_token is not None and issued.shop == domain  # an expiring offline token
