@@ -60,6 +60,9 @@ class Shop:
     plan: str = "standard"
     currency: str = "USD"
     email: str = "owner@example.com"
+    # The number of the shop's gid (gid://shopify/Shop/<id>); derived from
+    # the domain unless a store's real id is known (conformance replays).
+    id: Optional[int] = None
     installed_apps: set[str] = field(default_factory=set)
     catalog: Any = None  # shopify_sim.catalog.Catalog
     # Throttle buckets per app (client_id) for this shop.

@@ -128,7 +128,7 @@ class Replay:
         from .. import create_app
         from ..state import App, Shop
         from ..catalog import Catalog
-        from ..resolvers.views import shop_number
+        from ..resolvers.views import shop_id
         from ..catalog import gid
 
         self.root, self.spec, self.capture = root, spec, capture
@@ -152,10 +152,13 @@ class Replay:
         currency = _shop_currency(capture)
         if currency:
             shop.currency = currency
+        # The captured store's own id: its Shop gid appears in answers
+        # (metafield owners, shop { id }) and is the store's, not derived.
+        shop.id = _captured_shop_id(capture)
         state.shops[domain] = shop
         self.token = state.issue_token(domain, CLIENT_ID, list(SCOPES), expiring=False).token
         self.client = self.app.test_client()
-        seeder = Seeder(shop.catalog, now=self.clock.now, shop_gid=gid("Shop", shop_number(domain)))
+        seeder = Seeder(shop.catalog, now=self.clock.now, shop_gid=gid("Shop", shop_id(shop)))
         seeder.seed(capture, exclude=exclude, created=created)
         self.created = created
         self.exclude = exclude
@@ -167,7 +170,7 @@ class Replay:
         self.id_map: dict[str, str] = {}
         # The captured store's Shop is the simulator's shop.
         for captured_shop in seeder.captured_shop_gids:
-            self.id_map[captured_shop] = gid("Shop", shop_number(domain))
+            self.id_map.setdefault(captured_shop, gid("Shop", shop_id(shop)))
 
     def execute(self, document: str, variables: dict[str, Any], headers: Optional[dict[str, str]] = None) -> dict:
         from ..schema import API_VERSION
@@ -189,6 +192,12 @@ def _api_client_id(spec: dict[str, Any], capture: dict[str, Any]) -> Optional[st
             return str(headers["x-shopify-draft-proxy-api-client-id"])
     match = re.search(r"app--(\d+)", json.dumps(capture))
     return match.group(1) if match else None
+
+
+def _captured_shop_id(capture: Any) -> Optional[int]:
+    import collections
+    found = collections.Counter(re.findall(r"gid://shopify/Shop/(\d+)", json.dumps(capture)))
+    return int(found.most_common(1)[0][0]) if found else None
 
 
 def _shop_currency(capture: Any) -> Optional[str]:

@@ -295,7 +295,7 @@ def node_view(ctx: Any, value: Any) -> Any:
             return module.node(ctx, value)
         return None
     if kind == "Shop":
-        return shop_view(ctx) if num == str(shop_number(ctx.shop.domain)) else None
+        return shop_view(ctx) if num == str(shop_id(ctx.shop)) else None
     return None
 
 
@@ -310,11 +310,16 @@ def shop_number(domain: str) -> int:
     return int(hashlib.sha256(domain.encode()).hexdigest()[:10], 16) % 10**11
 
 
+def shop_id(shop: Any) -> int:
+    """The number in the shop's gid."""
+    return shop.id if shop.id is not None else shop_number(shop.domain)
+
+
 def shop_view(ctx: Any) -> dict[str, Any]:
     shop = ctx.shop
     view = {
         "__typename": "Shop",
-        "id": gid("Shop", shop_number(shop.domain)),
+        "id": gid("Shop", shop_id(shop)),
         "name": shop.name,
         "myshopifyDomain": shop.domain,
         "email": shop.email,

@@ -61,6 +61,7 @@ PASSING = {
     "metafields/metafield-definition-validation-option-names",
     "metafields/metafields-set-input-validation",
     "metafields/metafieldsSet-type-from-definition",
+    "metafields/shop-owner-metafields-read-after-write",
     "metafields/metafieldsSet-value-type-fidelity",
     "products/metafields-owner-connection-args",
     "products/metafields-set-cas-success",

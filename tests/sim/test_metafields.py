@@ -427,3 +427,21 @@ def test_definitions_in_another_apps_namespace_are_access_denied(sim: Sim):
     [error] = body["errors"]
     assert error["extensions"]["code"] == "ACCESS_DENIED"
     assert error["message"].startswith("Access denied for metafieldDefinitionCreate field. Required access: API client")
+
+
+def test_a_shop_with_a_known_id_answers_with_it_everywhere(sim_api):
+    # A replayed store keeps its real Shop gid (shop-owner-metafields-read-after-write
+    # captured owner.id gid://shopify/Shop/92891250994); without one it is derived from the domain.
+    sim_api.create_shop()
+    derived = sim_api.data("{ shop { id } }")["shop"]["id"]
+    assert derived.startswith("gid://shopify/Shop/")
+    sim_api.state.shops["acme.myshopify.com"].id = 92891250994
+    shop_gid = "gid://shopify/Shop/92891250994"
+    assert sim_api.data("{ shop { id } }")["shop"]["id"] == shop_gid
+    assert sim_api.data("query($id: ID!) { node(id: $id) { id } }", {"id": shop_gid})["node"] == {"id": shop_gid}
+    assert sim_api.data("query($id: ID!) { node(id: $id) { id } }", {"id": derived})["node"] is None
+    body = sim_api.data("""mutation($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) {
+        metafields { owner { ... on Shop { id } } } userErrors { message } } }""",
+                        {"m": [{"ownerId": shop_gid, "namespace": "custom", "key": "kk", "type": "single_line_text_field",
+                                "value": "v"}]})
+    assert body["metafieldsSet"] == {"metafields": [{"owner": {"id": shop_gid}}], "userErrors": []}
