@@ -8,6 +8,7 @@ changed; then keeps running for a person to open the pages.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import sys
@@ -99,7 +100,9 @@ def run(args) -> int:
         say("5. Connecting Cloudinary with that code (what the Setup tab does)")
         bridge = BridgeClient(app_url)
         connection = bridge.connect(code, cloud_name="demo", label="Demo environment")
-        say(f"   Connected to {connection['store']['name']} ({connection['store']['domain']})")
+        store = wait_for_store_details(bridge)
+        say(f"   Connected to {store['name'] or 'the store'} ({store['domain']}, {store.get('currency')}),"
+            f" connection {connection['connection_id'][:8]}…")
         bridge.put_settings({
             "default_transformation": "c_pad,w_1200,h_1200,b_white", "alt_text_source": "display_name",
             "filename_format": "public_id", "video_behavior": "placeholder", "asset_type_field": "asset_type",
@@ -132,7 +135,10 @@ def run(args) -> int:
         say(f"   [{again['status']}] write requests made: {count_mutations(sim) - mutations_before}")
 
         say("8. What changed in the store")
-        print_changes(before, shop_state(sim))
+        after = shop_state(sim)
+        print_changes(before, after)
+        # For the demo's own test (and for a curious reader): the whole store.
+        Path(workdir, "final-state.json").write_text(json.dumps(after, indent=1))
         say()
         say("Open the app as the merchant would (each link opens it in the simulated admin):")
         say(f"   Settings:     {sim}/_sim/shops/{SHOP}/apps/{CLIENT_ID}/open?path=/settings")
@@ -160,6 +166,16 @@ def open_app(sim: str, app_url: str, path: str) -> str:
     if page.status_code != 200:
         raise RuntimeError(f"the app answered the first load with {page.status_code}")
     return parse_qs(urlsplit(location).query)["id_token"][0]
+
+
+def wait_for_store_details(bridge: BridgeClient, timeout: float = 15) -> dict:
+    """The install's follow-up job fills in the shop's name; give it a moment."""
+    deadline = time.time() + timeout
+    store = bridge.store()
+    while not store.get("name") and time.time() < deadline:
+        time.sleep(0.3)
+        store = bridge.store()
+    return store
 
 
 def shop_state(sim: str) -> dict:
