@@ -69,6 +69,7 @@ PASSING = {
     "products/metafields-set-invalid-compare-digest",
     "products/metafields-set-malformed-existing-digest",
     "products/metafields-set-missing-key",
+    "products/metafields-set-missing-namespace",
     "products/metafields-set-missing-type",
     "products/metafields-set-missing-value",
     "products/metafields-set-null-create",
@@ -144,3 +145,20 @@ def test_runner_prints_the_closing_line_and_fails_on_failures(capsys, tmp_path):
     out = capsys.readouterr().out.splitlines()
     assert "0 passed, 1 failed" in out
     assert any(line.startswith(f"FAIL {name}") and "Something else" in line for line in out)
+
+
+def test_a_capture_is_read_as_the_answer_to_the_replayed_document():
+    # The replayed document may select less than the one Shopify answered:
+    # the fields it never asks for are not expected; everything it selects is.
+    from shopify_sim.conformance import selection
+    captured = {"metafieldsSet": {"metafields": [{"id": "gid://shopify/Metafield/1", "value": "x",
+                                                  "compareDigest": "abc"}], "userErrors": []}}
+    document = """mutation M($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) {
+        metafields { ...F } errors: userErrors { field } } }
+      fragment F on Metafield { id ... on Metafield { value } }"""
+    assert selection.project(captured, document, "$.data") == {
+        "metafieldsSet": {"metafields": [{"id": "gid://shopify/Metafield/1", "value": "x"}]}}
+    # Below the root the path's fields are followed; outside `data` nothing changes.
+    assert selection.project(captured["metafieldsSet"], document, "$.data.metafieldsSet") == {
+        "metafields": [{"id": "gid://shopify/Metafield/1", "value": "x"}]}
+    assert selection.project(captured, document, "$.errors") == captured
