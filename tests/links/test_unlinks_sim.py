@@ -160,3 +160,31 @@ def test_a_product_that_no_longer_exists_fails_alone(app, client, store, sim):
     assert [(r["action"], r["error"]) for r in report] == [("failed", "the product no longer exists"),
                                                            ("removed", None)]
     assert status["progress"]["products_done"] == 2 and status["progress"]["failures"] == 1
+
+
+def test_abort_stops_before_the_next_product(app, client, store, sim, monkeypatch):
+    from sqlalchemy import update
+
+    from jobs.unlink_job import UnlinkRun, run_unlink
+    from shopify_app.models import Sync
+    shop, token = store
+    before = products(app, sim, shop)
+    a_id, b_id = before["A shirt"][2], before["B shirt"][2]
+    app.config["RQ_IS_ASYNC"] = True  # queue only; the job is run here by hand
+    unlink_id = client.post("/bridge/v1/unlinks", json={"product_ids": [a_id, b_id], "public_ids": ["brand/logo"]},
+                            headers=bearer(token)).get_json()["id"]
+    real = UnlinkRun.finish_product
+
+    def finish_then_abort(self, product, *args, **kwargs):
+        real(self, product, *args, **kwargs)
+        with db.engine.begin() as connection:
+            connection.execute(update(Sync).where(Sync.id == unlink_id).values(abort_requested=True))
+
+    monkeypatch.setattr(UnlinkRun, "finish_product", finish_then_abort)
+    with app.app_context():
+        assert run_unlink(unlink_id) == "aborted"
+    status = client.get(f"/bridge/v1/syncs/{unlink_id}", headers=bearer(token)).get_json()
+    assert status["status"] == "aborted" and status["progress"]["products_done"] == 1
+    after = products(app, sim, shop)
+    assert "brand/logo" not in [e["public_id"] for e in after["A shirt"][1]]
+    assert after["B shirt"][:2] == before["B shirt"][:2]  # B was never reached

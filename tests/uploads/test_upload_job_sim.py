@@ -223,3 +223,16 @@ def test_abort_stops_before_the_next_batch_of_files(app, client, store, monkeypa
     assert [a["status"] for a in status["assets"]] == ["uploaded", "skipped", "skipped"]
     assert status["assets"][1]["detail"] == "the upload was aborted before this asset"
     assert client.post(f"/bridge/v1/uploads/{upload_id}/abort", headers=bearer(token)).status_code == 409
+
+
+def test_batches_of_250_files_and_paced_status_reads(client, store, sim):
+    """260 assets: two fileCreate calls (Shopify's limit is 250 per call) and a
+    handful of status reads per batch, not one per file per second."""
+    shop, token = store
+    sim.clear_requests(shop.domain)
+    status = upload(client, token, [image(f"bulk/{i}") for i in range(260)])
+    assert status["status"] == "succeeded", status["errors"]
+    assert len({a["file_id"] for a in status["assets"]}) == 260 and all(a["url"] for a in status["assets"])
+    calls = [r["operationName"] for r in sim.requests(shop.domain)]
+    assert calls.count("FileCreate") == 2
+    assert calls.count("FileStatuses") <= 6 and calls.count("FileDetails") == 2, calls
