@@ -95,11 +95,13 @@ def run_sync(client: AdminApiClient, products: list[dict], per_product: int, mod
     by_op = {k: v - before[3].get(k, 0) for k, v in client.stats.by_operation.items() if v - before[3].get(k, 0)}
     log = requests.get(f"{base}/_sim/shops/{DOMAIN}/requests", timeout=600).json()
     cost_by_op: dict[str, float] = {}
+    server_s = sum(entry.get("durationMs") or 0 for entry in log) / 1000
     for entry in log:
         name = re.sub(r"x\d+$", "", entry.get("operationName") or "?")  # aliased batches
         cost_by_op[name] = cost_by_op.get(name, 0) + (entry.get("actualCost") or 0)
     return {"wall_s": wall, "requests": client.stats.requests - before[0],
             "cost_by_operation": cost_by_op if len(log) < 5000 else "log truncated",
+            "server_s": server_s if len(log) < 5000 else None,
             "actual_cost": client.stats.actual_cost - before[1], "throttled": client.stats.throttled - before[2],
             "images_linked": linked, "products_changed": changed, "products_failed": failed,
             "requests_by_operation": by_op}
@@ -121,7 +123,9 @@ def report(label: str, figures: dict[str, Any], products: int, images: int, buck
     floor = max(0.0, cost - bucket) / rate
     simple_floor = cost / rate
     print(f"\n== {label}")
-    print(f"wall time            {figures['wall_s']:.1f} s")
+    server = figures.get("server_s")
+    print(f"wall time            {figures['wall_s']:.1f} s"
+          + (f"   (of which the simulator computing answers: {server:.1f} s)" if server is not None else ""))
     print(f"requests             {figures['requests']}   by operation: {json.dumps(figures['requests_by_operation'])}")
     print(f"actual cost          {cost:.0f} points   by operation: {json.dumps(figures['cost_by_operation'])}")
     print(f"points / image       {cost / images:.3f}   (images linked this run: {figures['images_linked']})")
