@@ -156,3 +156,21 @@ class BridgeClient:
 
     def get_upload(self, upload_id: str) -> dict[str, Any]:
         return self.request("GET", f"/uploads/{upload_id}")
+
+    def abort_upload(self, upload_id: str) -> Any:
+        return self.request("POST", f"/uploads/{upload_id}/abort")
+
+    def upload_report(self, upload_id: str, *, csv: bool = False) -> Any:
+        if csv:
+            return self.request("GET", f"/uploads/{upload_id}/report", params={"format": "csv"}, raw=True).text
+        return self.request("GET", f"/uploads/{upload_id}/report")
+
+    def wait_for_upload(self, upload_id: str, *, timeout: float = 120.0, interval: float = 0.5) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            upload = self.get_upload(upload_id)
+            if upload["status"] in TERMINAL_STATUSES:
+                return upload
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"upload {upload_id} still {upload['status']} after {timeout} s")
+            time.sleep(interval)
