@@ -4,10 +4,10 @@ and report are under /syncs/{id}; the work is jobs.unlink_job)."""
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 from flask import Response, g, jsonify, request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from jobs.executor import read_product_states
 from jobs.planner.request import MAX_ASSETS
@@ -48,29 +48,29 @@ class Links(BaseModel):
     productmedia_error: Optional[str] = Field(None, description="Why productmedia_v1 could not be read, if so")
 
 
+def _product_gid(value: str) -> str:
+    if not PRODUCT_GID.match(value):
+        raise ValueError("must be a product GID such as gid://shopify/Product/123")
+    return value
+
+
+def _public_id(value: str) -> str:
+    if any(ord(ch) < 0x20 for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+ProductGid = Annotated[str, AfterValidator(_product_gid)]
+PublicId = Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_public_id)]
+
+
 class UnlinkRequest(BaseModel):
     """POST /unlinks body."""
 
     model_config = ConfigDict(extra="forbid")
 
-    product_ids: list[str] = Field(min_length=1, max_length=MAX_PRODUCTS)
-    public_ids: list[str] = Field(min_length=1, max_length=MAX_ASSETS)
-
-    @field_validator("product_ids")
-    @classmethod
-    def _products(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not PRODUCT_GID.match(value):
-                raise ValueError("each must be a product GID such as gid://shopify/Product/123")
-        return values
-
-    @field_validator("public_ids")
-    @classmethod
-    def _public_ids(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not 1 <= len(value) <= 1024 or any(ord(ch) < 0x20 for ch in value):
-                raise ValueError("each must be a Cloudinary public ID (1-1024 characters, no control characters)")
-        return values
+    product_ids: list[ProductGid] = Field(min_length=1, max_length=MAX_PRODUCTS)
+    public_ids: list[PublicId] = Field(min_length=1, max_length=MAX_ASSETS)
 
 
 def _repeats(values: list[str], name: str) -> list[dict[str, str]]:
