@@ -153,6 +153,7 @@ class _Work:
     swatch_files: dict[str, str] = field(default_factory=dict)      # owner -> file id
     swatch_errors: dict[str, str] = field(default_factory=dict)
     detached: set[str] = field(default_factory=set)                 # taken off to be put back in order
+    reattached: set[str] = field(default_factory=set)               # ... and put back
     fatal: str | None = None
 
     @property
@@ -469,6 +470,13 @@ class _Run:
         order = list(joining)
         for start in range(0, len(order), MAX_FILES_PER_CALL):
             self._file_update([joining[i] for i in order[start:start + MAX_FILES_PER_CALL]], add_owners)
+        # Media back on their gallery are no longer the journal's business (a
+        # record without file id is never acted on), even if the product has
+        # other errors and its records stay.
+        back = [JournalRecord(w.product_id, ("reattach", "", m), ROLE_REATTACH, "", "", m, None, None, now)
+                for w in works for m in w.reattached]
+        if back:
+            self.journal.created(back)
 
     def _reattach_sets(self, works: list[_Work]) -> dict[str, list[str]]:
         """With `move_by_reattaching`, the media to take off and put back
@@ -581,6 +589,8 @@ class _Run:
                 work.removed.add(item["id"])
             elif kind == "detach":
                 work.detached.add(item["id"])
+            elif kind == "reattach":
+                work.reattached.add(item["id"])
 
     # -- 4. order --------------------------------------------------------------------------------------
     def _reorder(self, works: list[_Work]) -> None:
