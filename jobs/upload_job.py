@@ -254,6 +254,8 @@ class UploadRun(BatchRun):
                 item.row.file_id = new.file_id
             else:
                 item.error = new.error or "fileCreate made no file"
+                if item.row is not None:
+                    item.row.intended_at = 0.0  # Shopify answered: nothing to look for on a later run
         db.session.commit()
 
     def stage_video(self, item: _Item) -> None:
