@@ -245,9 +245,12 @@ def _entry(planned: PlannedAsset, media_id: str | None, ctx: PlanContext, cache_
 
 
 def _layout(mode: str, position: int | None, current: list[str], assets: list[PlannedAsset],
-            reused: Mapping[AssetKey, str]) -> tuple[list[str | PlannedAsset], dict[int, str]]:
+            reused: Mapping[AssetKey, str], dropped: set[str]) -> tuple[list[str | PlannedAsset], dict[int, str]]:
     """The target order as a mix of kept media ids and assets, and for
-    overwrite which current media each asset index displaces."""
+    overwrite which current media each asset index displaces. `current` is
+    the whole gallery; `dropped` media leave it whatever the mode (duplicates,
+    retired media). In overwrite their positions still count, as E[i] of the
+    current gallery: an asset may take the place of one."""
     reused_media = set(reused.values())
     displaced: dict[int, str] = {}
     if mode == "overwrite":
@@ -256,9 +259,10 @@ def _layout(mode: str, position: int | None, current: list[str], assets: list[Pl
             slots[index] = planned
             displaced[index] = current[index]
         # The reused media's old place closes (unless an asset already took it).
-        tail = [m for m in slots[len(assets):] if not (isinstance(m, str) and m in reused_media)]
+        tail = [m for m in slots[len(assets):]
+                if not (isinstance(m, str) and (m in reused_media or m in dropped))]
         return slots[:len(assets)] + tail + list(assets[len(current):]), displaced
-    kept: list[str | PlannedAsset] = [m for m in current if m not in reused_media]
+    kept: list[str | PlannedAsset] = [m for m in current if m not in reused_media and m not in dropped]
     block: list[str | PlannedAsset] = list(assets)
     if mode == "reset":
         return block, displaced
@@ -321,13 +325,19 @@ def plan_product(target: ProductTarget, state: ProductState, ctx: PlanContext) -
     reused = {p.key: linked[p.key].media_id for p in gallery_assets
               if p.key in linked and linked[p.key].media_id is not None}
     duplicate_media = {e.media_id for e in duplicates if e.media_id}
-    # A video that used to send media and is now listed without any.
+    # A video that used to send media and is now listed without any, and an
+    # asset that is now a swatch (swatches never enter the gallery).
     retired_media = {linked[p.key].media_id for p, _ in listed_only
                      if p.key in linked and linked[p.key].media_id is not None}
-    current = [m for m in state.gallery if m not in duplicate_media and m not in retired_media]
+    swatch_keys = {a.key for g, _ in target.groups for a in g.swatches} - {p.key for p in gallery_assets}
+    now_swatches = {linked[k].media_id for k in swatch_keys if k in linked and linked[k].media_id is not None}
+    retired_media |= now_swatches
+    dropped = duplicate_media | retired_media
+    current = [m for m in state.gallery if m not in dropped]
 
     if gallery_assets:
-        layout, displaced = _layout(ctx.link_mode, ctx.position, current, gallery_assets, reused)
+        layout, displaced = _layout(ctx.link_mode, ctx.position, list(state.gallery), gallery_assets, reused,
+                                    dropped)
     else:
         # Nothing for the gallery (only swatches or listed videos): even reset
         # leaves the merchant's gallery alone rather than emptying it.
@@ -354,7 +364,9 @@ def plan_product(target: ProductTarget, state: ProductState, ctx: PlanContext) -
         if planned is None:
             continue
         taken = displaced_by_key.get(planned.key)
-        takes_merchant_slot = taken is not None and taken not in reused_media
+        # Taking the place of media that leaves anyway (a duplicate, a retired
+        # swatch or video) replaces nothing: that media's own row says why it goes.
+        takes_merchant_slot = taken is not None and taken not in reused_media and taken not in dropped
         old = linked.get(planned.key)
         if slot.media_id is None:
             if takes_merchant_slot:
@@ -402,6 +414,8 @@ def plan_product(target: ProductTarget, state: ProductState, ctx: PlanContext) -
         entry = linked_by_media.get(media_id) or next((e for e in duplicates if e.media_id == media_id), None)
         if media_id in duplicate_media:
             reason = "duplicate of media AssetLink linked before"
+        elif media_id in now_swatches:
+            reason = "now a swatch: swatches don't enter the gallery"
         elif media_id in retired_media:
             reason = "video_behavior is none"
         elif ctx.link_mode == "reset":
@@ -438,7 +452,7 @@ def plan_product(target: ProductTarget, state: ProductState, ctx: PlanContext) -
     for rest in anchored.values():
         document += [entries_by_key[p.key] for p in rest]
     if ctx.link_mode != "reset":
-        listed_keys = {e.asset_key for e in document}
+        listed_keys = {e.asset_key for e in document} | swatch_keys
         document += [e for e in linked.values() if e.media_id is None and e.asset_key not in listed_keys]
 
     changed = (dump_document(document) != (state.productmedia_value or dump_document(list(state.productmedia)))

@@ -350,3 +350,16 @@ def test_plan_survives_storage_as_json(five):
 def test_repeated_assets_are_found():
     req = request([asset("a"), asset("b"), asset("a"), asset("a", resource_type="video")])
     assert req.repeated_assets() == [(2, 0)]
+
+
+def test_an_asset_that_becomes_a_swatch_leaves_the_gallery(five):
+    front, swatch = asset("s/front"), asset("s/sw", metadata={"kind": "swatch"})
+    after = apply(five, only(run(request([front, swatch], "append"), five)))
+    assert len(after.gallery) == 7
+    req = request([front, swatch], "append", settings={"asset_type_field": "kind"})
+    plan = only(run(req, after))
+    removed = [a for a in plan.actions if a.action == "removed"]
+    assert [(a.public_id, a.reason) for a in removed] == [("s/sw", "now a swatch: swatches don't enter the gallery")]
+    final = apply(after, plan)
+    assert len(final.gallery) == 6 and [e.public_id for e in final.productmedia] == ["s/front"]
+    assert not only(run(req, final)).has_writes

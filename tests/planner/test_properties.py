@@ -19,14 +19,33 @@ SETTINGS = Settings()
 modes = st.sampled_from(MODES)
 
 
+VIDEOS = {"p/a6", "p/a7"}   # videos in the pool
+SWATCHES = {"p/a5"}          # marked as a swatch when the run uses asset_type_field
+
+
 @st.composite
-def runs(draw):
-    """A request: a subset of the pool in some order, a mode, maybe new versions."""
+def runs(draw, mixed=True):
+    """A request: a subset of the pool in some order, a mode, maybe new
+    versions; with `mixed`, videos under any video_behavior and a swatch."""
     ids = draw(st.lists(st.sampled_from(POOL), unique=True, min_size=1, max_size=6))
     versions = draw(st.lists(st.sampled_from([1, 2]), min_size=len(ids), max_size=len(ids)))
     mode = draw(modes)
     position = draw(st.integers(1, 12))
-    return request([asset(pid, version=v) for pid, v in zip(ids, versions)], mode, position)
+    settings = {}
+    if mixed:
+        settings = {"video_behavior": draw(st.sampled_from(["placeholder", "full_video", "none"])),
+                    "asset_type_field": draw(st.sampled_from([None, "kind"]))}
+    assets = [asset(pid, version=v, resource_type="video" if mixed and pid in VIDEOS else "image",
+                    metadata={"kind": "swatch" if pid in SWATCHES else "product"}) for pid, v in zip(ids, versions)]
+    return request(assets, mode, position, settings=settings)
+
+
+def gallery_assets(req):
+    """The request's assets that the gallery receives, in order."""
+    settings = req.settings.apply_to(SETTINGS)
+    return [a for a in req.assets
+            if not (settings.asset_type_field and a.public_id in SWATCHES)
+            and not (a.resource_type == "video" and settings.video_behavior == "none")]
 
 
 def plan_one(req, state, now=1_800_000_000):
@@ -55,7 +74,7 @@ def linked_media(state):
 
 def a_media(after, req):
     by_key = {e.asset_key: e.media_id for e in after.productmedia}
-    return [by_key[a.key] for a in req.assets]
+    return [by_key[a.key] for a in gallery_assets(req)]
 
 
 PROPS = hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -78,13 +97,14 @@ def test_modes_keep_or_drop_merchant_media_as_documented(state, req):
     after = apply(state, plan)
     merchant = [m for m in state.gallery if m not in linked_media(state)]
     remaining = [m for m in merchant if m in set(after.gallery)]
-    if req.link_mode in ("append", "prepend", "position"):
+    count = len(gallery_assets(req))
+    if req.link_mode in ("append", "prepend", "position") or count == 0:
         assert remaining == merchant
     elif req.link_mode == "reset":
         assert remaining == []
     else:  # overwrite: at most one merchant media per synced asset goes
-        assert len(merchant) - len(remaining) <= len(req.assets)
-        assert remaining == [m for m in merchant if state.gallery.index(m) >= len(req.assets)]
+        assert len(merchant) - len(remaining) <= count
+        assert remaining == [m for m in merchant if state.gallery.index(m) >= count]
 
 
 @PROPS
@@ -103,8 +123,16 @@ def test_nothing_assetlink_linked_is_duplicated(state, req):
 @PROPS
 @given(histories(), runs())
 def test_the_group_lands_where_the_mode_says(state, req):
-    after = apply(state, plan_one(req, state))
+    plan = plan_one(req, state)
+    after = apply(state, plan)
     block = a_media(after, req)
+    if not block:
+        # Nothing for the gallery: left alone, even by reset, but for media
+        # that leaves whatever the mode (now a swatch, or a video now "none").
+        removed = {a.media_id for a in plan.actions if a.action == "removed"}
+        assert all(a.public_id in SWATCHES | VIDEOS for a in plan.actions if a.action == "removed")
+        assert after.gallery == tuple(m for m in state.gallery if m not in removed)
+        return
     size = len(block)
     start = after.gallery.index(block[0])
     assert list(after.gallery[start:start + size]) == block
@@ -117,7 +145,9 @@ def test_the_group_lands_where_the_mode_says(state, req):
         assert start == min(req.position - 1, rest)
     else:
         assert list(after.gallery) == block  # reset leaves exactly the group
-        assert [e.raw_public_id for e in after.productmedia] == [a.public_id for a in req.assets]
+        listed = [a.public_id for a in req.assets if a.public_id not in SWATCHES
+                  or not req.settings.apply_to(SETTINGS).asset_type_field]
+        assert [e.raw_public_id for e in after.productmedia] == listed
 
 
 @PROPS
@@ -137,7 +167,7 @@ def test_reused_media_is_never_uploaded_again_unless_changed(state, req):
     plan = plan_one(req, state)
     linked = {e.asset_key: e for e in state.productmedia if e.media_id in set(state.gallery)}
     for row in plan.actions:
-        if row.needs_upload and row.asset is not None and row.asset.key in linked:
+        if row.needs_upload and row.asset is not None and row.asset.key in linked and row.swatch_owner is None:
             old = linked[row.asset.key]
             assert old.version != row.asset.asset.version or old.source_url != row.asset.delivery.url
 
