@@ -194,3 +194,26 @@ def test_a_sync_whose_stored_request_no_longer_reads_fails_cleanly(app, client, 
         db.session.expire_all()
         assert "internal error" in db.session.get(Sync, sync_id).errors[0]["message"]
     media_queue(app).empty()
+
+
+def test_same_idempotency_key_at_the_same_instant_makes_one_sync(app, token):
+    import threading
+    barrier = threading.Barrier(4)
+    answers = []
+
+    def send():
+        own = app.test_client()
+        barrier.wait()
+        answers.append(own.post("/bridge/v1/syncs", json=body(), headers={**bearer(token), "Idempotency-Key": "race"}))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a.status_code for a in answers) == [202] * 4, [a.get_data(as_text=True) for a in answers]
+    assert len({a.get_json()["id"] for a in answers}) == 1
+    with app.app_context():
+        assert db.session.query(Sync).count() == 1
+    assert len(media_queue(app).get_job_ids()) == 1
+    media_queue(app).empty()
