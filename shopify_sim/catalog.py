@@ -117,6 +117,9 @@ class File:
     product_ids: list[int] = field(default_factory=list)
     # The URL the file had when it last became READY (kept while reprocessing).
     ready_url: Optional[str] = None
+    # The URL of the current processed rendition when it is known rather than
+    # derived (a store's existing file, seeded with the URL Shopify served).
+    processed_url: Optional[str] = None
 
     @property
     def gid(self) -> str:

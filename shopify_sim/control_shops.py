@@ -203,7 +203,7 @@ def file_state(shop: Shop, f: Any, now: float, delay: float) -> dict[str, Any]:
     return {
         "id": f.gid, "kind": f.kind, "filename": f.filename, "alt": f.alt,
         "status": processing.status(f, now, delay), "errors": processing.errors(f, now, delay),
-        "originalSource": f.original_source, "url": processing.current_url(shop.domain, f, now, delay),
+        "originalSource": f.original_source, "url": processing.current_url(shop, f, now, delay),
         "mimeType": f.mime_type, "size": f.original_file_size,
         "products": [f"gid://shopify/Product/{p}" for p in f.product_ids],
         "createdAt": iso(f.created_at), "updatedAt": iso(f.updated_at),

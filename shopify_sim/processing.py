@@ -10,7 +10,6 @@ SIM_JOB_DELAY and apply their effect the first time they are observed done.
 """
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Optional
 
 from .catalog import EXTERNAL_VIDEO, VIDEO, Catalog, File, Job
@@ -69,28 +68,31 @@ def errors(f: File, now: float, delay: float) -> list[dict[str, Any]]:
              "message": ERROR_MESSAGES.get(code, "File processing failed.")}]
 
 
-def cdn_url(shop_domain: str, f: File) -> str:
-    """A stable CDN-style URL for the file as last processed."""
-    shop_num = int(hashlib.sha256(shop_domain.encode()).hexdigest()[:8], 16) % 10**10
-    version = int(f.processing_started_at)
-    return f"https://cdn.shopify.com/s/files/1/{shop_num:010d}/files/{f.filename}?v={version}"
+def cdn_url(shop: Any, f: File, delay: float) -> str:
+    """The CDN URL of the file's latest rendition, shaped as Shopify's
+    (captured: shop 92891250994 serves /s/files/1/0928/9125/0994/files/dummy.pdf?v=1778175981,
+    v being the file's updatedAt once processed)."""
+    digits = f"{shop.number:012d}"
+    version = int(f.processing_started_at + delay_for(f, delay))
+    return f"https://cdn.shopify.com/s/files/1/{digits[:4]}/{digits[4:8]}/{digits[8:]}/files/{f.filename}?v={version}"
 
 
-def current_url(shop_domain: str, f: File, now: float, delay: float) -> Optional[str]:
+def current_url(shop: Any, f: File, now: float, delay: float) -> Optional[str]:
     """The URL a client sees now: the new rendition once processed, the old
     one while a replacement is being processed, None before the first."""
     if is_processed(f, now, delay):
         if f.fail_code:
             return f.ready_url
-        return cdn_url(shop_domain, f)
+        return f.processed_url or cdn_url(shop, f, delay)
     return f.ready_url
 
 
-def restart(f: File, now: float, shop_domain: str, delay: float, fail_code: Optional[str]) -> None:
+def restart(f: File, now: float, shop: Any, delay: float, fail_code: Optional[str]) -> None:
     """Start processing again (the source was replaced), remembering what
     was served until now."""
     if is_processed(f, now, delay) and not f.fail_code:
-        f.ready_url = cdn_url(shop_domain, f)
+        f.ready_url = f.processed_url or cdn_url(shop, f, delay)
+    f.processed_url = None
     f.processing_started_at = now
     f.fail_code = fail_code
     f.updated_at = now

@@ -69,6 +69,17 @@ class Shop:
     buckets: dict[str, Any] = field(default_factory=dict)
     request_log: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def number(self) -> int:
+        """The number in the shop's gid."""
+        return self.id if self.id is not None else shop_number(self.domain)
+
+
+def shop_number(domain: str) -> int:
+    """A stable Shop id derived from the domain."""
+    import hashlib
+    return int(hashlib.sha256(domain.encode()).hexdigest()[:10], 16) % 10**11
+
 
 class SimState:
     def __init__(self) -> None:

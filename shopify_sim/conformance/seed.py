@@ -192,6 +192,9 @@ class Seeder:
         source = node.get("originalSource") if isinstance(node.get("originalSource"), dict) else {}
         url = (image or {}).get("url") or node.get("url") or source.get("url")
         url = url if isinstance(url, str) else None
+        # The URL Shopify served for the processed file (not its source).
+        served = (image or {}).get("url") or node.get("url")
+        served = served if isinstance(served, str) else None
         if f is None:
             filename = (url or f"file-{num}").split("?", 1)[0].rsplit("/", 1)[-1] or f"file-{num}"
             mime = node.get("mimeType") if isinstance(node.get("mimeType"), str) else (
@@ -208,6 +211,8 @@ class Seeder:
                 f.width, f.height = image.get("width"), image.get("height")
             if ready and url:
                 f.ready_url = url
+            if ready and served:
+                f.processed_url = served
             catalog.files[num] = f
         elif (node.get("fileStatus") or node.get("status")) == "READY" and not f.fail_code:
             # A later read shows it processed: the store had it READY.
@@ -216,6 +221,8 @@ class Seeder:
                 f.width, f.height = image.get("width") or f.width, image.get("height") or f.height
             if url:
                 f.ready_url = f.ready_url or url
+            if served:
+                f.processed_url = f.processed_url or served
         # A media item listed under a product's `media` is in its gallery.
         owner = next(((k, g) for k, g in reversed(owners) if k in ("Product", "ProductVariant")), None)
         if owner and "media" in path:

@@ -185,7 +185,7 @@ def file_create(ctx: Any, info: Any, files: list[dict[str, Any]]) -> dict[str, A
             replace.original_source = source.url
             if item.get("alt") is not None:
                 replace.alt = item["alt"]
-            processing.restart(replace, ctx.now, ctx.shop.domain, delay(ctx), code)
+            processing.restart(replace, ctx.now, ctx.shop, delay(ctx), code)
             created.append(replace)
             continue
         size = len(source.staged.data) if source.staged is not None and source.staged.data is not None \
@@ -319,7 +319,7 @@ def file_update(ctx: Any, info: Any, files: list[dict[str, Any]]) -> dict[str, A
         if source is not None:
             f.original_source = source.url
             code = fail_code_for(ctx, f.kind, source.url, f.filename, source.staged)
-            processing.restart(f, ctx.now, ctx.shop.domain, d, code)
+            processing.restart(f, ctx.now, ctx.shop, d, code)
         for product in adds:
             catalog.attach(f, product)
             product.updated_at = ctx.now

@@ -5,7 +5,8 @@ from typing import Any
 
 from ..catalog import gid
 from . import query
-from .views import metafield_fields, node_view, shop_number, shop_view
+from ..state import shop_number
+from .views import metafield_fields, node_view, shop_view
 
 
 @query("shop")

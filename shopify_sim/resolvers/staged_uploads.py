@@ -16,7 +16,7 @@ from typing import Any, Optional
 from ..catalog import StagedUpload
 from . import mutation
 from .common import user_error
-from .views import shop_number
+from ..state import shop_number
 
 IMAGE_RESOURCES = ("IMAGE", "PRODUCT_IMAGE", "COLLECTION_IMAGE", "SHOP_IMAGE")
 # Shopify's POST policy for files allows 1 B – 20 MiB unless fileSize says otherwise.

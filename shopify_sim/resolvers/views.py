@@ -13,6 +13,7 @@ from typing import Any, Optional
 from graphql import GraphQLError
 
 from .. import processing
+from ..state import shop_number
 from ..catalog import (EXTERNAL_VIDEO, GENERIC_FILE, MEDIA_IMAGE, MODEL_3D, VIDEO, File, Product, Variant,
                        gid, iso)
 from .. import search
@@ -67,7 +68,7 @@ def file_view(ctx: Any, f: File) -> dict[str, Any]:
     now, delay = ctx.now, _delay(ctx)
     status = processing.status(f, now, delay)
     errors = processing.errors(f, now, delay)
-    url = processing.current_url(ctx.shop.domain, f, now, delay)
+    url = processing.current_url(ctx.shop, f, now, delay)
     processed = processing.is_processed(f, now, delay) and not f.fail_code
     # An image previews itself; videos and 3D models get a poster frame; generic files none.
     if f.kind == MEDIA_IMAGE:
@@ -230,7 +231,7 @@ def product_view(ctx: Any, p: Product) -> dict[str, Any]:
 
 
 def _legacy_image(ctx: Any, f: File) -> dict[str, Any]:
-    url = processing.current_url(ctx.shop.domain, f, ctx.now, _delay(ctx))
+    url = processing.current_url(ctx.shop, f, ctx.now, _delay(ctx))
     img = image_view(f, url, f.alt)
     img["id"] = gid("ProductImage", f.id)
     return img
@@ -305,14 +306,9 @@ def job_view(ctx: Any, job: Any) -> dict[str, Any]:
             "query": lambda info: ctx.notes.get("root") if done else None}
 
 
-def shop_number(domain: str) -> int:
-    import hashlib
-    return int(hashlib.sha256(domain.encode()).hexdigest()[:10], 16) % 10**11
-
-
 def shop_id(shop: Any) -> int:
     """The number in the shop's gid."""
-    return shop.id if shop.id is not None else shop_number(shop.domain)
+    return shop.number
 
 
 def shop_view(ctx: Any) -> dict[str, Any]:

@@ -81,6 +81,7 @@ PASSING = {
     "products/product-metafields-read",
     "products/product-reorder-media-live-parity",
     "products/product-top-level-media-parity",
+    "products/product-update-media-live-parity",
     "products/products-search-grammar-read",
 }
 

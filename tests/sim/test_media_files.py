@@ -469,3 +469,26 @@ def test_unknown_staged_upload_resource_lists_values_in_shopifys_declaration_ord
     assert body["errors"][0]["extensions"]["problems"][0]["explanation"] == (
         'Expected "BANANA" to be one of: COLLECTION_IMAGE, FILE, IMAGE, MODEL_3D, PRODUCT_IMAGE, SHOP_IMAGE, '
         "VIDEO, BULK_MUTATION_VARIABLES, RETURN_LABEL, URL_REDIRECT_IMPORT, DISPUTE_FILE_UPLOAD")
+
+
+def test_processed_urls_have_shopifys_shape_and_a_known_url_is_kept(sim_api):
+    # Captured: shop 92891250994 serves .../s/files/1/0928/9125/0994/files/<name>?v=<updatedAt epoch>.
+    sim_api.create_shop()
+    sim_api.state.shops[DOMAIN].id = 92891250994
+    file_id = create_ready_image(sim_api, "https://img.example.com/shape.png")
+    node = sim_api.data("query($id: ID!) { node(id: $id) { ... on MediaImage { updatedAt image { url } } } }",
+                        {"id": file_id})["node"]
+    from datetime import datetime
+    version = int(datetime.fromisoformat(node["updatedAt"].replace("Z", "+00:00")).timestamp())
+    assert node["image"]["url"] == f"https://cdn.shopify.com/s/files/1/0928/9125/0994/files/shape.png?v={version}"
+    # A store's existing file keeps the URL Shopify served (productUpdateMedia-parity-plan),
+    # until its source is replaced; then the old one is served while reprocessing.
+    catalog = sim_api.state.shops[DOMAIN].catalog
+    f = catalog.files[int(file_id.rsplit("/", 1)[1])]
+    served = f.processed_url = "https://cdn.shopify.com/s/files/1/0637/5541/9881/files/png.png?v=1776550664"
+    read = "query($id: ID!) { node(id: $id) { ... on MediaImage { image { url } } } }"
+    assert sim_api.data(read, {"id": file_id})["node"]["image"]["url"] == served
+    updated = sim_api.data(FILE_UPDATE, {"files": [{"id": file_id, "originalSource": "https://img.example.com/new.png"}]})
+    assert updated["fileUpdate"]["files"][0]["preview"]["image"]["url"] == served
+    sim_api.finish_processing()
+    assert "/0928/9125/0994/files/" in sim_api.data(read, {"id": file_id})["node"]["image"]["url"]
