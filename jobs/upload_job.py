@@ -19,8 +19,9 @@ Per batch of up to 250 assets (Shopify's `fileCreate` limit):
 3. create   full videos are fetched and staged first; the intent is
             committed, then one `fileCreate` for the batch;
 4. wait     a few status reads with growing intervals (executor.files),
-            then one read of the CDN URLs; a file Shopify could not process
-            is reported with its `fileErrors`.
+            then one read of the CDN URLs and alt texts; a file Shopify could
+            not process is reported with its `fileErrors`; a reused file whose
+            alt text differs from this upload's gets it (`fileUpdate`).
 """
 from __future__ import annotations
 
@@ -33,14 +34,15 @@ from typing import Any, Mapping, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from shopify_app.admin_api import queries
+from shopify_app.admin_api import GraphQLErrors, queries
 from shopify_app.extensions import db
 from shopify_app.models import StoreFile, Sync, SyncItem
 
 from .batch_jobs import BatchRun, run_as_head
 from .context import with_app_context
-from .executor.files import (FAILED, MAX_FILES_PER_CALL, MISSING, READY, NewFile, PollOptions, create_files,
-                             file_statuses, find_unattached, wait_until_processed)
+from .executor.files import (FAILED, FILE_UPDATE_COST, MAX_FILES_PER_CALL, MISSING, READY, NewFile, PollOptions,
+                             _indexed_errors, create_files, file_statuses, find_unattached, shopify_alt,
+                             wait_until_processed)
 from .executor.video import MAX_VIDEO_BYTES, DownloadError, put_staged, stream_download
 from .planner.delivery import Delivery, delivery_for
 from .planner.naming import alt_text, filename_for
@@ -125,6 +127,7 @@ class _Item:
     status: str | None = None       # Shopify's fileStatus when known
     error: str | None = None
     url: str | None = None
+    note: str | None = None         # what else happened to a reused file
 
 
 @with_app_context
@@ -175,7 +178,8 @@ class UploadRun(BatchRun):
                 self.add_row(plan, "failed", file_id=item.file_id, error=item.error)
             elif item.reused:
                 self.add_row(plan, "unchanged", file_id=item.file_id, url=item.url,
-                             detail="reused the file an earlier upload made of this version")
+                             detail="; ".join(filter(None, ["reused the file an earlier upload made of this version",
+                                                            item.note])))
             else:
                 self.add_row(plan, "created", file_id=item.file_id, url=item.url)
             if item.row is not None and item.url:
@@ -213,8 +217,7 @@ class UploadRun(BatchRun):
             else:
                 item.status = status
                 item.reused = item.row is not None and item.row.sync_id != self.sync.id
-                if item.row is not None and item.row.url and status == READY:
-                    item.url = item.row.url
+                item.url = item.row.url if item.row is not None else None
         db.session.commit()
 
     def create(self, items: list[_Item]) -> None:
@@ -298,11 +301,31 @@ class UploadRun(BatchRun):
             if status != READY:
                 item.error = "Shopify could not process the file: " + (
                     outcome.errors.get(item.file_id or "") or f"the file is {str(status).lower()}")
-        ready = [i.file_id for i in pending if i.error is None and i.url is None and i.file_id]
-        urls = file_urls(self.client, ready)
-        for item in pending:
-            if item.error is None and item.url is None:
-                item.url = urls.get(item.file_id or "")
+        ready = [i for i in pending if i.error is None and i.file_id]
+        details = file_details(self.client, [i.file_id for i in ready if i.file_id])
+        for item in ready:
+            url, _alt = details.get(item.file_id or "", (None, None))
+            item.url = url or item.url
+        self.refresh_alt([i for i in ready if i.reused], details)
+
+    def refresh_alt(self, reused: list[_Item], details: Mapping[str, tuple[str | None, str | None]]) -> None:
+        """A reused file gets the alt text this upload would give it (the
+        sync's rule: alt text changes are updated in place, no new file)."""
+        changed = [i for i in reused if details.get(i.file_id or "", (None, None))[1] != shopify_alt(i.plan.alt)]
+        for start in range(0, len(changed), MAX_FILES_PER_CALL):
+            chunk = changed[start:start + MAX_FILES_PER_CALL]
+            try:
+                data = self.client.execute(queries.FILE_UPDATE, {"files": [
+                    {"id": i.file_id, "alt": shopify_alt(i.plan.alt)} for i in chunk]},
+                    expected_cost=FILE_UPDATE_COST, raise_user_errors=False)
+                errors = (data.get("fileUpdate") or {}).get("userErrors") or []
+            except GraphQLErrors as exc:
+                errors = [{"message": str(exc)}]
+            by_index = _indexed_errors(errors, "files")
+            for index, item in enumerate(chunk):
+                problem = by_index.get(index) if by_index or not errors else "; ".join(
+                    e.get("message") or "" for e in errors)
+                item.note = f"alt text not updated: {problem}" if problem else "alt text updated"
 
     # -- rows and the end -----------------------------------------------------------------------
     def add_row(self, plan: PlannedUpload, action: str, *, file_id: str | None = None, url: str | None = None,
@@ -337,16 +360,15 @@ class UploadRun(BatchRun):
         self.end(status)
 
 
-def file_urls(client: Any, ids: Sequence[str]) -> dict[str, str]:
-    """The Shopify CDN URL of each processed file (one read per 250)."""
-    out: dict[str, str] = {}
+def file_details(client: Any, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+    """(Shopify CDN URL, alt text) of each file, one read per 250."""
+    out: dict[str, tuple[str | None, str | None]] = {}
     for start in range(0, len(ids), MAX_FILES_PER_CALL):
         chunk = list(ids[start:start + MAX_FILES_PER_CALL])
         data = client.execute(queries.FILE_DETAILS, {"ids": chunk})
         for file_id, node in zip(chunk, data.get("nodes") or []):
-            url = _url_of(node or {})
-            if url:
-                out[file_id] = url
+            if node:
+                out[file_id] = (_url_of(node), node.get("alt"))
     return out
 
 

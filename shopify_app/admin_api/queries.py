@@ -129,13 +129,13 @@ query FileErrors($ids: [ID!]!) {
 }
 """
 
-# Upload to Store Files: each processed file's CDN URL (images: the image;
+# Upload to Store Files: each processed file's CDN URL and alt text (images: the image;
 # videos: the first rendition, else the original; generic files: the file).
 FILE_DETAILS = """
 query FileDetails($ids: [ID!]!) {
   nodes(ids: $ids) {
     id
-    ... on File { fileStatus }
+    ... on File { fileStatus alt }
     ... on MediaImage { image { url } }
     ... on Video { originalSource { url } sources { url } }
     ... on GenericFile { url }

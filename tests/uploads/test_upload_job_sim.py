@@ -236,3 +236,15 @@ def test_batches_of_250_files_and_paced_status_reads(client, store, sim):
     calls = [r["operationName"] for r in sim.requests(shop.domain)]
     assert calls.count("FileCreate") == 2
     assert calls.count("FileStatuses") <= 6 and calls.count("FileDetails") == 2, calls
+
+
+def test_a_reused_file_takes_the_new_alt_text_in_place(app, client, store, sim):
+    shop, token = store
+    first = upload(client, token, [image("banners/d", display_name="Old words")])
+    sim.clear_requests(shop.domain)
+    again = upload(client, token, [image("banners/d", alt="New words")])
+    asset = again["assets"][0]
+    assert asset["status"] == "reused" and asset["file_id"] == first["assets"][0]["file_id"]
+    assert asset["detail"].endswith("alt text updated")
+    assert files(app, sim, shop)[asset["file_id"]]["alt"] == "New words"
+    assert [r["operationName"] for r in sim.requests(shop.domain) if r["mutation"]] == ["FileUpdate"]
