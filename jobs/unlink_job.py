@@ -12,7 +12,10 @@ product's productmedia_v1 lists the media for the public ID, and our own
 records (report rows of the store's syncs, the executor's journal) show
 AssetLink created that media. Media that fail either test are never
 touched; a metafield entry pointing at media that is not ours is dropped
-from the metafield only. Filenames are never used to guess.
+from the metafield only. Filenames are never used to guess. Swatches the
+same way: a `cloudinary.swatch` (product or variant) is deleted only when
+the file it references is one our records show AssetLink made of that
+asset for this product.
 
 Status, abort (before the next product) and report are the sync's: the
 unlink is a `Sync` of kind `unlink` with SyncProduct and SyncItem rows.
@@ -23,13 +26,17 @@ from typing import Any, Collection, Iterable
 
 from sqlalchemy import delete, func, select
 
+from shopify_app.admin_api import queries
 from shopify_app.extensions import db
 from shopify_app.models import Sync, SyncItem, SyncProduct, utcnow
 
 from .batch_jobs import BatchRun, run_as_head
 from .context import with_app_context
+from .executor.execute import MAX_METAFIELDS_PER_CALL
+from .executor.files import MAX_FILES_PER_CALL as MAX_NODES
 from .executor.state import ReadState
 from .planner.plan import Action, ProductPlan, Slot
+from .planner.productmedia import NAMESPACE, SWATCH_KEY
 from .sync_job import ROW_STRIDE, _item, row_seq
 
 DONE = ("done", "failed", "aborted")
@@ -37,12 +44,14 @@ DONE = ("done", "failed", "aborted")
 OWN_MEDIA_ACTIONS = ("created", "replaced", "moved", "unchanged")
 
 
-def plan_unlink(state: ReadState, public_ids: Iterable[str], ours: Collection[str]) -> ProductPlan:
+def plan_unlink(state: ReadState, public_ids: Iterable[str], ours: Collection[str],
+                swatches: Collection[str] = ()) -> ProductPlan:
     """What unlinking `public_ids` from this product does (pure).
 
-    `ours`: media ids our records say AssetLink made for this product.
-    Public IDs match an entry's public ID as listed or without its
-    cache-busting `v<time>/` prefix."""
+    `ours`: media ids our records say AssetLink made for this product;
+    `swatches`: public IDs unlinked as this product's swatches (reported
+    on their own rows). Public IDs match an entry's public ID as listed or
+    without its cache-busting `v<time>/` prefix."""
     wanted = list(dict.fromkeys(public_ids))
     gallery = set(state.gallery)
     removals: list[Action] = []
@@ -52,7 +61,8 @@ def plan_unlink(state: ReadState, public_ids: Iterable[str], ours: Collection[st
         hits = [(i, e) for i, e in enumerate(state.productmedia)
                 if public_id in (e.public_id, e.raw_public_id)]
         if not hits:
-            notes.append(Action("skipped", public_id, reason="not linked to this product by AssetLink"))
+            if public_id not in swatches:
+                notes.append(Action("skipped", public_id, reason="not linked to this product by AssetLink"))
             continue
         for index, entry in hits:
             dropped.add(index)
@@ -84,6 +94,16 @@ def own_media(shop_id: int, product_id: str, journalled: Iterable[str] = ()) -> 
         Sync.shop_id == shop_id, Sync.kind == "sync", Sync.dry_run.is_(False), SyncItem.product_id == product_id,
         SyncItem.action.in_(OWN_MEDIA_ACTIONS), SyncItem.media_id.is_not(None))).all()
     return {m for m in rows if m} | {m for m in journalled if m}
+
+
+def own_files(shop_id: int, product_id: str) -> dict[str, str]:
+    """File id -> public ID of what AssetLink made for this product (gallery
+    media and swatch files), by the report rows of the store's syncs."""
+    rows = db.session.execute(select(SyncItem.media_id, SyncItem.public_id).join(Sync, Sync.id == SyncItem.sync_id)
+                              .where(Sync.shop_id == shop_id, Sync.kind == "sync", Sync.dry_run.is_(False),
+                                     SyncItem.product_id == product_id, SyncItem.action == "created",
+                                     SyncItem.media_id.is_not(None), SyncItem.public_id.is_not(None))).all()
+    return {media_id: public_id for media_id, public_id in rows}
 
 
 @with_app_context
@@ -129,6 +149,8 @@ class UnlinkRun(BatchRun):
             for record in journal.records(ids):
                 if record.file_id:
                     journalled.setdefault(record.product_id, []).append(record.file_id)
+            found = [states[p.product_id] for p in batch if states[p.product_id].found]
+            swatch_rows = self.unlink_swatches(found, public_ids)
             plans = []
             by_id = {p.product_id: p for p in batch}
             for product in batch:
@@ -139,19 +161,60 @@ class UnlinkRun(BatchRun):
                                                             for p in public_ids], "the product no longer exists")
                     continue
                 plan = plan_unlink(state, public_ids, own_media(sync.shop_id, product.product_id,
-                                                                journalled.get(product.product_id, ())))
+                                                                journalled.get(product.product_id, ())),
+                                   {a.public_id for a in swatch_rows.get(product.product_id, []) if a.public_id})
                 product.product_title = plan.title
                 product.status = "planned"
                 plans.append(plan)
             db.session.commit()
             if plans:
                 for result in execute(self.client, plans, states=states, journal=journal):
-                    self.finish_product(by_id[result.product_id], "failed" if result.status == "failed" else "done",
-                                        result.rows, result.error)
+                    extra = swatch_rows.get(result.product_id, [])
+                    failed = result.status == "failed" and not any(a.action == "removed" for a in extra)
+                    error = "; ".join(filter(None, [result.error, *(a.reason for a in extra
+                                                                    if a.action == "failed")])) or None
+                    self.finish_product(by_id[result.product_id], "failed" if failed else "done",
+                                        [*result.rows, *extra], error)
             self.update_progress(sync)
             db.session.commit()
         sync.phase = "finishing"
         db.session.commit()
+
+    def unlink_swatches(self, states: list[ReadState], public_ids: list[str]) -> dict[str, list[Action]]:
+        """Take off the `cloudinary.swatch` metafields (product or variant)
+        that reference a swatch file AssetLink made of one of these assets.
+        The file stays in Files (another owner may use it)."""
+        owners = {owner: state.product_id for state in states for owner in (state.product_id, *state.variant_ids)}
+        if not owners:
+            return {}
+        referenced: dict[str, str] = {}
+        ids = list(owners)
+        for start in range(0, len(ids), MAX_NODES):
+            chunk = ids[start:start + MAX_NODES]
+            data = self.client.execute(queries.SWATCH_REFERENCES, {"ids": chunk})
+            for owner, node in zip(chunk, data.get("nodes") or []):
+                file_id = (((node or {}).get("swatch") or {}).get("reference") or {}).get("id")
+                if file_id:
+                    referenced[owner] = file_id
+        wanted = set(public_ids)
+        files = {state.product_id: own_files(self.sync.shop_id, state.product_id) for state in states}
+        targets = [(owner, file_id, files[owners[owner]][file_id]) for owner, file_id in referenced.items()
+                   if files[owners[owner]].get(file_id) in wanted]
+        rows: dict[str, list[Action]] = {}
+        for start in range(0, len(targets), MAX_METAFIELDS_PER_CALL):
+            chunk = targets[start:start + MAX_METAFIELDS_PER_CALL]
+            data = self.client.execute(queries.METAFIELDS_DELETE, {"metafields": [
+                {"ownerId": owner, "namespace": NAMESPACE, "key": SWATCH_KEY} for owner, _, _ in chunk]},
+                raise_user_errors=False)
+            errors = "; ".join(e.get("message") or "" for e in
+                               (data.get("metafieldsDelete") or {}).get("userErrors") or [])
+            for owner, file_id, public_id in chunk:
+                rows.setdefault(owners[owner], []).append(
+                    Action("failed", public_id, media_id=file_id, reason=f"{NAMESPACE}.{SWATCH_KEY} on {owner}: "
+                                                                         f"{errors}") if errors else
+                    Action("removed", public_id, media_id=file_id,
+                           reason=f"swatch: {NAMESPACE}.{SWATCH_KEY} removed from {owner}"))
+        return rows
 
     def finish_product(self, product: SyncProduct, status: str, rows: Iterable[Any], error: str | None) -> None:
         """The product's report rows and end state in one commit."""

@@ -143,6 +143,28 @@ query FileDetails($ids: [ID!]!) {
 }
 """
 
+# Unlinks: which file each product's or variant's cloudinary.swatch references.
+SWATCH_REFERENCES = """
+query SwatchReferences($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    id
+    ... on Product { swatch: metafield(namespace: "cloudinary", key: "swatch") { reference { ... on MediaImage { id } } } }
+    ... on ProductVariant {
+      swatch: metafield(namespace: "cloudinary", key: "swatch") { reference { ... on MediaImage { id } } }
+    }
+  }
+}
+"""
+
+METAFIELDS_DELETE = """
+mutation MetafieldsDelete($metafields: [MetafieldIdentifierInput!]!) {
+  metafieldsDelete(metafields: $metafields) {
+    deletedMetafields { ownerId namespace key }
+    userErrors { field message }
+  }
+}
+"""
+
 # A resumed run finds the files an interrupted fileCreate made, by filename.
 FILES_BY_QUERY = """
 query FilesByQuery($query: String!, $first: Int!) {

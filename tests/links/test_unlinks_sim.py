@@ -188,3 +188,32 @@ def test_abort_stops_before_the_next_product(app, client, store, sim, monkeypatc
     after = products(app, sim, shop)
     assert "brand/logo" not in [e["public_id"] for e in after["A shirt"][1]]
     assert after["B shirt"][:2] == before["B shirt"][:2]  # B was never reached
+
+
+def test_unlinking_a_swatch_removes_the_swatch_metafield_it_set(app, client, sim_shop, sim):
+    app.config["RQ_IS_ASYNC"] = False
+    shop = sim_shop(products=[{"title": "Sock", "variants": [{"sku": "S-RED"}, {"sku": "S-BLUE"}]}])
+    token = connect(client, shop.domain, cloud_name="acme")["token"]
+    swatch = {**asset("swatches/red", "S-RED"), "metadata": {"sku": "S-RED", "asset_type": "swatch"}}
+    body = {"match": {"cloudinary_field": "sku", "shopify_field": "sku"}, "link_mode": "append",
+            "settings": {"asset_type_field": "asset_type"}, "assets": [swatch, asset("socks/red", "S-RED")]}
+    sync_id = client.post("/bridge/v1/syncs", json=body, headers=bearer(token)).get_json()["id"]
+    assert client.get(f"/bridge/v1/syncs/{sync_id}", headers=bearer(token)).get_json()["status"] == "succeeded"
+    swatches = """query($id: ID!) { product(id: $id) { variants(first: 5) { nodes { sku
+        swatch: metafield(namespace: "cloudinary", key: "swatch") { value } } } } }"""
+    product_id = products(app, sim, shop)["Sock"][2]
+
+    def variant_swatches():
+        nodes = admin(app, sim, shop, swatches, {"id": product_id})["product"]["variants"]["nodes"]
+        return {n["sku"]: (n["swatch"] or {}).get("value") for n in nodes}
+
+    before = variant_swatches()
+    assert before["S-RED"] and before["S-BLUE"] is None
+    gallery = products(app, sim, shop)["Sock"][0]
+    status, report = unlink(client, token, [product_id], ["swatches/red"])
+    assert status["status"] == "succeeded", status
+    assert [(r["public_id"], r["action"], r["media_id"]) for r in report] == [("swatches/red", "removed", before["S-RED"])]
+    assert "cloudinary.swatch removed" in report[0]["detail"]
+    assert variant_swatches() == {"S-RED": None, "S-BLUE": None}
+    assert products(app, sim, shop)["Sock"][0] == gallery          # the gallery is untouched
+    assert before["S-RED"] in {n["id"] for n in admin(app, sim, shop, FILES)["files"]["nodes"]}
