@@ -19,27 +19,21 @@ sync before its next product and everything done so far stays reported.
 """
 from __future__ import annotations
 
-import logging
 import time
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Protocol, Sequence
 
-from flask import current_app
-from rq import get_current_job
 from sqlalchemy import delete, func, select
 
-from shopify_app.admin_api import AdminApiClient, AuthenticationError, ThrottledError, TransientError, for_shop
 from shopify_app.extensions import db
 from shopify_app.models import Sync, SyncItem, SyncProduct, utcnow
 from shopify_app.problems import Problem
 
+from .batch_jobs import BatchRun, run_as_head
 from .context import with_app_context
 from .planner import (Action, PlanContext, ProductMatch, ProductTarget, SyncRequest, assign_groups, build_groups,
                       plan_product, unplaced_rows)
 from .planner.plan import ProductPlan, plan_to_json
 from .planner.request import Settings, SettingsOverride
-from .sync_dispatch import dispatch_next, store_head, store_lock
-
-log = logging.getLogger(__name__)
 
 LINKED = ("created", "replaced", "moved", "unchanged")
 DONE = ("done", "failed", "aborted")
@@ -53,36 +47,10 @@ def row_seq(product_seq: int | None, index: int) -> int:
 
 @with_app_context
 def run_sync(sync_id: str) -> str:
-    sync = db.session.get(Sync, sync_id)
-    if sync is None:
-        return "missing"
-    shop_id = sync.shop_id
-    config = current_app.config
-    try:
-        with store_lock(shop_id) as held:
-            if not held:
-                return "another worker runs this store"
-            head = store_head(shop_id)
-            if head is None or head.id != sync_id:
-                return "not this store's next batch"
-            SyncRun(sync, config).run()
-            return sync.status
-    finally:
-        db.session.rollback()
-        dispatch_next(config, shop_id)
+    return run_as_head(sync_id, SyncRun)
 
 
-def _retries_left() -> int:
-    job = get_current_job()
-    return int(getattr(job, "retries_left", 0) or 0) if job is not None else 0
-
-
-class SyncRun:
-    def __init__(self, sync: Sync, config: Mapping[str, Any]) -> None:
-        self.sync = sync
-        self.config = config
-        self._client: AdminApiClient | None = None
-
+class SyncRun(BatchRun):
     def load(self) -> None:
         body = SyncRequest.model_validate(self.sync.request)
         # The settings were merged and validated by the bridge when the
@@ -90,61 +58,17 @@ class SyncRun:
         self.request = body.model_copy(update={"settings": SettingsOverride()})
         self.settings = Settings.model_validate(self.sync.settings or {})
 
-    @property
-    def client(self) -> AdminApiClient:
-        if self._client is None:
-            self._client = for_shop(_shop(self.sync))
-        return self._client
-
-    # -- driver -------------------------------------------------------------------------------
-    def run(self) -> None:
+    def steps(self) -> None:
+        self.load()
         sync = self.sync
-        try:
-            self.load()
-            if sync.status == "queued":
-                sync.status = "running"
-                sync.started_at = sync.started_at or utcnow()
-            sync.run_time = sync.run_time or int(time.time())
-            db.session.commit()
-            if sync.phase == "planning":
-                self.plan_sync()
-            if sync.phase == "linking":
-                self.link_products()
-            if sync.phase == "finishing":
-                self.finish()
-        except AuthenticationError:
-            db.session.rollback()
-            self.fail("Shopify refused the app's access to this store; the merchant must open the app in the "
-                      "Shopify admin to reauthorize it.")
-        except (TransientError, ThrottledError) as exc:
-            db.session.rollback()
-            if _retries_left() > 0:
-                raise  # RQ retries later; the sync resumes from its stored step
-            self.fail(f"Shopify did not answer, even after retries ({type(exc).__name__}).")
-        except Exception:
-            db.session.rollback()
-            if _retries_left() > 0:
-                raise
-            log.exception("sync %s failed", sync.id)
-            self.fail("The sync stopped on an internal error; it has been logged.")
-
-    def fail(self, message: str) -> None:
-        sync = db.session.get(Sync, self.sync.id)
-        assert sync is not None
-        sync.errors = [*(sync.errors or []), {"message": message}]
-        self.update_progress(sync)
-        sync.status = "failed"
-        sync.finished_at = utcnow()
+        sync.run_time = sync.run_time or int(time.time())
         db.session.commit()
-        self.notify(sync)
-
-    def notify(self, sync: Sync) -> None:
-        from .sync_webhook import notify_sync_ended
-        try:
-            notify_sync_ended(self.config, sync)
-        except Exception:
-            # The sync's outcome is committed; a lost notification is logged, not fatal.
-            log.exception("could not queue the sync.completed webhook of %s", sync.id)
+        if sync.phase == "planning":
+            self.plan_sync()
+        if sync.phase == "linking":
+            self.link_products()
+        if sync.phase == "finishing":
+            self.finish()
 
     # -- planning -----------------------------------------------------------------------------
     def plan_sync(self) -> None:
@@ -276,23 +200,14 @@ class SyncRun:
             SyncProduct.sync_id == sync.id, SyncProduct.status == "failed")) or 0
         self.update_progress(sync)
         if left and sync.abort_requested:
-            sync.status = "aborted"
+            status = "aborted"
         elif sync.products_total and failed_products == sync.products_total:
-            sync.status = "failed"
+            status = "failed"
         elif failed_products or sync.failures:
-            sync.status = "partially_succeeded"
+            status = "partially_succeeded"
         else:
-            sync.status = "succeeded"
-        sync.finished_at = utcnow()
-        db.session.commit()
-        self.notify(sync)
-
-
-def _shop(sync: Sync) -> Any:
-    from shopify_app.models import Shop
-    shop = db.session.get(Shop, sync.shop_id)
-    assert shop is not None
-    return shop
+            status = "succeeded"
+        self.end(status)
 
 
 class Row(Protocol):
