@@ -25,6 +25,7 @@ def fold_key(text: str) -> str:
 
 GID_PREFIX = "gid://shopify/"
 FIRST_ID = 1_000_000_001
+FIRST_PRODUCT_IMAGE_ID = 5_000_000_001
 
 
 def gid(kind: str, num: int | str) -> str:
@@ -115,6 +116,9 @@ class File:
     height: Optional[int] = None
     # Products whose gallery contains this file, in the order they were added.
     product_ids: list[int] = field(default_factory=list)
+    # An image in a product's gallery is also a ProductImage there, with its
+    # own id (captured: MediaImage/39467722375401 is ProductImage/48929036730601).
+    product_image_ids: dict[int, int] = field(default_factory=dict)  # product id → ProductImage id
     # The URL the file had when it last became READY (kept while reprocessing).
     ready_url: Optional[str] = None
     # The URL of the current processed rendition when it is known rather than
@@ -214,6 +218,8 @@ class Catalog:
     barcode_index: dict[str, set[int]] = field(default_factory=dict)  # barcode → variant ids
     handle_index: dict[str, int] = field(default_factory=dict)  # handle → product id
     _ids: Any = field(default_factory=lambda: itertools.count(FIRST_ID))
+    # ProductImage ids are a sequence of their own at Shopify.
+    _product_image_ids: Any = field(default_factory=lambda: itertools.count(FIRST_PRODUCT_IMAGE_ID))
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -277,12 +283,20 @@ class Catalog:
             product.media_ids.append(f.id)
         if product.id not in f.product_ids:
             f.product_ids.append(product.id)
+        if f.kind == MEDIA_IMAGE and product.id not in f.product_image_ids:
+            f.product_image_ids[product.id] = next(self._product_image_ids)
+
+    def product_image_id(self, f: File, product_id: int) -> int:
+        """The ProductImage id of an image in a product's gallery."""
+        return f.product_image_ids.get(product_id) or f.product_image_ids.setdefault(
+            product_id, next(self._product_image_ids))
 
     def detach(self, f: File, product: Product) -> None:
         if f.id in product.media_ids:
             product.media_ids.remove(f.id)
         if product.id in f.product_ids:
             f.product_ids.remove(product.id)
+        f.product_image_ids.pop(product.id, None)
         for variant in self.product_variants(product):
             if variant.media_id == f.id:
                 variant.media_id = None

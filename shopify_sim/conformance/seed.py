@@ -229,6 +229,10 @@ class Seeder:
             parsed = parse_gid(owner[1])
             if owner[0] == "Product" and int(parsed[1]) in catalog.products:
                 catalog.attach(f, catalog.products[int(parsed[1])])
+                # Its ProductImage id, when the capture shows it as the image's id.
+                image_gid = parse_gid((image or {}).get("id"))
+                if image_gid and image_gid[0] == "ProductImage" and image_gid[1].isdigit():
+                    f.product_image_ids[int(parsed[1])] = int(image_gid[1])
 
     def _metafield(self, num: int, node: dict[str, Any], owners: list[tuple[str, str]]) -> None:
         if not all(isinstance(node.get(k), str) for k in ("namespace", "key", "type", "value")):

@@ -283,7 +283,7 @@ def product_delete_media(ctx: Any, info: Any, productId: str, mediaIds: list[str
         if f.id in catalog.files:
             deleted.append(f.gid)
             if f.kind == MEDIA_IMAGE:
-                images.append(gid("ProductImage", f.id))
+                images.append(gid("ProductImage", catalog.product_image_id(f, product.id)))
             catalog.delete_file(f)
     product.updated_at = ctx.now
     return {"deletedMediaIds": deleted, "deletedProductImageIds": images, "product": product_view(ctx, product),

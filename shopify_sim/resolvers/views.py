@@ -192,12 +192,12 @@ def product_view(ctx: Any, p: Product) -> dict[str, Any]:
         # The legacy image list: READY images of the gallery, in gallery order.
         items = [f for f in catalog.product_media(p)
                  if f.kind == MEDIA_IMAGE and processing.status(f, ctx.now, _delay(ctx)) == processing.READY]
-        return connection(items, args, key=lambda f: f.id, node=lambda f: _legacy_image(ctx, f))
+        return connection(items, args, key=lambda f: f.id, node=lambda f: _legacy_image(ctx, f, p.id))
 
     def featured_image(info: Any) -> Any:
         gallery = [f for f in catalog.product_media(p) if f.kind == MEDIA_IMAGE
                    and processing.status(f, ctx.now, _delay(ctx)) == processing.READY]
-        return _legacy_image(ctx, gallery[0]) if gallery else None
+        return _legacy_image(ctx, gallery[0], p.id) if gallery else None
 
     variant_list = catalog.product_variants(p)
     view = {
@@ -230,10 +230,10 @@ def product_view(ctx: Any, p: Product) -> dict[str, Any]:
     return view
 
 
-def _legacy_image(ctx: Any, f: File) -> dict[str, Any]:
+def _legacy_image(ctx: Any, f: File, product_id: int) -> dict[str, Any]:
     url = processing.current_url(ctx.shop, f, ctx.now, _delay(ctx))
     img = image_view(f, url, f.alt)
-    img["id"] = gid("ProductImage", f.id)
+    img["id"] = gid("ProductImage", ctx.catalog.product_image_id(f, product_id))
     return img
 
 
@@ -248,7 +248,7 @@ def variant_view(ctx: Any, v: Variant) -> dict[str, Any]:
         f = catalog.files.get(v.media_id) if v.media_id else None
         if f is None or f.kind != MEDIA_IMAGE:
             return None
-        return _legacy_image(ctx, f)
+        return _legacy_image(ctx, f, v.product_id)
 
     view = {
         "__typename": "ProductVariant",

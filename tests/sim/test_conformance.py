@@ -76,6 +76,7 @@ PASSING = {
     "products/metafields-set-over-limit",
     "products/metafields-set-owner-existence-atomicity",
     "products/product-create-media-dual-user-errors",
+    "products/product-delete-media-live-parity",
     "products/product-invalid-search-query-syntax",
     "products/product-media-missing-media-aggregation",
     "products/product-metafields-read",

@@ -426,7 +426,9 @@ def test_deprecated_update_and_delete_media_are_all_or_nothing(sim_api):
     assert body["productDeleteMedia"]["mediaUserErrors"][0]["message"] == f"Media id {missing[0]} does not exist"
     body = sim_api.data(delete, {"p": pid, "ids": [first]})
     assert body["productDeleteMedia"]["deletedMediaIds"] == [first]
-    assert body["productDeleteMedia"]["deletedProductImageIds"] == [first.replace("MediaImage", "ProductImage")]
+    # The ProductImage has an id of its own (see test_gallery_images_have_product_image_ids_of_their_own).
+    (image_id,) = body["productDeleteMedia"]["deletedProductImageIds"]
+    assert image_id.startswith("gid://shopify/ProductImage/") and image_id != first.replace("MediaImage", "ProductImage")
     assert gallery_ids(sim_api, pid) == [second]
     assert first not in {f["id"] for f in sim_api.shop_state()["files"]}
 
@@ -492,3 +494,26 @@ def test_processed_urls_have_shopifys_shape_and_a_known_url_is_kept(sim_api):
     assert updated["fileUpdate"]["files"][0]["preview"]["image"]["url"] == served
     sim_api.finish_processing()
     assert "/0928/9125/0994/files/" in sim_api.data(read, {"id": file_id})["node"]["image"]["url"]
+
+
+def test_gallery_images_have_product_image_ids_of_their_own(sim_api):
+    # Captured (productDeleteMedia-parity-plan): MediaImage/39467722375401 was
+    # ProductImage/48929036730601 in its product; deletedProductImageIds names the latter.
+    sim_api.create_shop(products=[shirt(media=2)])
+    sim_api.finish_processing()
+    pid = product_gid(sim_api, "red-shirt")
+    media_ids = gallery_ids(sim_api, pid)
+    read = """query($id: ID!) { product(id: $id) { images(first: 5) { nodes { id } } featuredImage { id }
+                                                  media(first: 5) { nodes { ... on MediaImage { image { id } } } } } }"""
+    product = sim_api.data(read, {"id": pid})["product"]
+    image_ids = [n["id"] for n in product["images"]["nodes"]]
+    assert len(image_ids) == 2 and all(i.startswith("gid://shopify/ProductImage/") for i in image_ids)
+    assert {i.rsplit("/", 1)[1] for i in image_ids}.isdisjoint(m.rsplit("/", 1)[1] for m in media_ids)
+    assert product["featuredImage"]["id"] == image_ids[0]
+    assert sim_api.data(read, {"id": pid})["product"]["images"]["nodes"][1]["id"] == image_ids[1]  # stable
+    # The media's own image keeps its ImageSource id (captured for MediaImage.image).
+    assert product["media"]["nodes"][0]["image"]["id"] == media_ids[0].replace("MediaImage", "ImageSource")
+    body = sim_api.data("""mutation($p: ID!, $ids: [ID!]!) { productDeleteMedia(productId: $p, mediaIds: $ids) {
+        deletedMediaIds deletedProductImageIds mediaUserErrors { message } } }""", {"p": pid, "ids": [media_ids[1]]})
+    assert body["productDeleteMedia"] == {"deletedMediaIds": [media_ids[1]], "deletedProductImageIds": [image_ids[1]],
+                                          "mediaUserErrors": []}
