@@ -102,9 +102,8 @@ class Asset(BaseModel):
     tags: list[str] = Field(default_factory=list)
     context: dict[str, Any] = Field(default_factory=dict)
     metadata: dict[str, Any] = Field(default_factory=dict)
-    # Our addition: the dialog's "click a thumbnail to exclude it". Excluded
-    # assets are reported as skipped, never linked.
-    excluded: bool = False
+    # Our addition: the dialog's "click a thumbnail to exclude it".
+    excluded: bool = Field(False, description="Leave this asset out; it is reported as skipped.")
 
     @field_validator("public_id")
     @classmethod
@@ -135,16 +134,23 @@ class SyncRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    dry_run: bool = False
+    dry_run: bool = Field(False, description="Plan and report only; nothing is written to Shopify.")
     match: Match
-    link_mode: LinkMode
-    position: Optional[int] = Field(None, ge=1)
-    order_by: Optional[str] = Field(None, min_length=1, max_length=255)
-    settings: SettingsOverride = Field(default_factory=SettingsOverride)
-    variant_images: bool = False
-    # Our addition: the dialog's (-) button next to a group. Values compare
-    # like group values (trimmed, case-insensitive).
-    excluded_groups: list[str] = Field(default_factory=list, max_length=MAX_ASSETS)
+    link_mode: LinkMode = Field(description="overwrite: A[i] takes E[i]'s place; reset: the gallery becomes A; "
+                                            "append: E + A; prepend: A + E; position: A inserted at `position`.")
+    position: Optional[int] = Field(None, ge=1, description="1-based; required for link_mode position "
+                                                            "(past the end = append).")
+    order_by: Optional[str] = Field(None, min_length=1, max_length=255,
+                                    description="Metadata key ordering each group (numbers numerically, missing "
+                                                "last); null keeps the order of `assets` (manual order).")
+    settings: SettingsOverride = Field(default_factory=SettingsOverride,
+                                       description="Overrides of the connection's settings for this sync only.")
+    variant_images: bool = Field(False, description="Also set each variant-level group's first image as that "
+                                                    "variant's image.")
+    # Our addition: the dialog's (-) button next to a group.
+    excluded_groups: list[str] = Field(default_factory=list, max_length=MAX_ASSETS,
+                                       description="Group values to leave out (compared trimmed, "
+                                                   "case-insensitively); their assets are reported as skipped.")
     assets: list[Asset] = Field(min_length=1, max_length=MAX_ASSETS)
 
     @model_validator(mode="after")

@@ -30,6 +30,13 @@ def media_queue(app):
     return Queue(queues.queue_name(app.config, queues.MEDIA), connection=queues.redis_connection(app.config))
 
 
+@pytest.fixture(autouse=True)
+def _empty_queue(app):
+    """Other tests of the run (schemathesis) leave jobs in this run's queues."""
+    media_queue(app).empty()
+    yield
+
+
 @pytest.fixture
 def token(connected):
     return connected[1]["token"]
@@ -49,7 +56,6 @@ def test_accepts_and_queues_one_job(client, app, token):
     status = client.get(f"/bridge/v1/syncs/{data['id']}", headers=bearer(token)).get_json()
     assert status["status"] == "queued" and status["progress"]["products_total"] == 0
     assert set(status) >= {"id", "status", "dry_run", "created_at", "started_at", "finished_at", "progress", "errors"}
-    media_queue(app).empty()
 
 
 def test_one_store_has_one_batch_in_the_queue_at_a_time(client, app, token):
@@ -58,7 +64,6 @@ def test_one_store_has_one_batch_in_the_queue_at_a_time(client, app, token):
     assert media_queue(app).get_job_ids() == [f"sync-{first}"]
     with app.app_context():
         assert db.session.get(Sync, second).dispatched_at is None
-    media_queue(app).empty()
 
 
 def test_idempotency_key(client, app, token):
@@ -72,7 +77,6 @@ def test_idempotency_key(client, app, token):
         assert db.session.query(Sync).count() == 1
     assert len(media_queue(app).get_job_ids()) == 1
     assert post(client, token, body(), **{"Idempotency-Key": "bad key"}).status_code == 400
-    media_queue(app).empty()
 
 
 @pytest.mark.parametrize("data,field", [
@@ -116,7 +120,6 @@ def test_other_stores_syncs_are_404(client, app, make_shop, token):
     assert client.post(f"/bridge/v1/syncs/{sync_id}/abort", headers=bearer(other)).status_code == 404
     assert client.get("/bridge/v1/syncs/not-an-id", headers=bearer(token)).status_code == 404
     assert client.get("/bridge/v1/syncs", headers=bearer(other)).get_json() == {"syncs": []}
-    media_queue(app).empty()
 
 
 def test_list_newest_first(client, app, token):
@@ -124,7 +127,6 @@ def test_list_newest_first(client, app, token):
     listed = client.get("/bridge/v1/syncs?limit=2", headers=bearer(token)).get_json()["syncs"]
     assert [s["id"] for s in listed] == ids[::-1][:2]
     assert client.get("/bridge/v1/syncs?limit=0", headers=bearer(token)).status_code == 400
-    media_queue(app).empty()
 
 
 def test_abort_a_queued_sync_ends_it_and_dispatches_the_next(client, app, token):
@@ -135,7 +137,6 @@ def test_abort_a_queued_sync_ends_it_and_dispatches_the_next(client, app, token)
     assert client.post(f"/bridge/v1/syncs/{first}/abort", headers=bearer(token)).status_code == 409
     with app.app_context():
         assert db.session.get(Sync, second).dispatched_at is not None
-    media_queue(app).empty()
 
 
 def test_report_json_and_csv(client, app, token):
@@ -159,7 +160,6 @@ def test_report_json_and_csv(client, app, token):
     assert [r["action"] for r in table] == ["skipped", "created"]
     assert table[1]["product_title"] == "'=HYPERLINK(1)" and table[1]["position"] == "1"
     assert client.get(f"/bridge/v1/syncs/{sync_id}/report?format=xml", headers=bearer(token)).status_code == 400
-    media_queue(app).empty()
 
 
 def test_openapi_documents_the_sync_routes(client):
@@ -193,7 +193,6 @@ def test_a_sync_whose_stored_request_no_longer_reads_fails_cleanly(app, client, 
         assert run_sync(sync_id) == "failed"
         db.session.expire_all()
         assert "internal error" in db.session.get(Sync, sync_id).errors[0]["message"]
-    media_queue(app).empty()
 
 
 def test_same_idempotency_key_at_the_same_instant_makes_one_sync(app, token):
