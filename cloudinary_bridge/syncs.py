@@ -126,7 +126,7 @@ def _validate(data: Any) -> tuple[SyncRequest, dict[str, Any]]:
     if errors:
         raise Problem(422, "The request body is not valid; see `errors`.", title="Unprocessable Content",
                       type_=PROBLEM_TYPE_BASE + "validation-error", errors=errors)
-    settings = effective_settings(g.credential, data.get("settings") if isinstance(data, dict) else None)
+    settings = effective_settings(g.credential, data.get("settings") or None)
     return body, settings.model_dump()
 
 

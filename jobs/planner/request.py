@@ -153,6 +153,11 @@ class SyncRequest(BaseModel):
                                                    "case-insensitively); their assets are reported as skipped.")
     assets: list[Asset] = Field(min_length=1, max_length=MAX_ASSETS)
 
+    @field_validator("settings", mode="before")
+    @classmethod
+    def _no_settings(cls, value: Any) -> Any:
+        return {} if value is None else value  # "settings": null = no overrides
+
     @model_validator(mode="after")
     def _position(self) -> "SyncRequest":
         if self.link_mode == "position" and self.position is None:

@@ -66,6 +66,11 @@ def test_one_store_has_one_batch_in_the_queue_at_a_time(client, app, token):
         assert db.session.get(Sync, second).dispatched_at is None
 
 
+def test_settings_null_means_no_overrides(client, app, token):
+    response = post(client, token, body(settings=None))
+    assert response.status_code == 202, response.get_data(as_text=True)
+
+
 def test_idempotency_key(client, app, token):
     first = post(client, token, body(), **{"Idempotency-Key": "k-1"})
     again = post(client, token, body(), **{"Idempotency-Key": "k-1"})
