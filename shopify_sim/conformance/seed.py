@@ -10,6 +10,7 @@ so replayed documents that name those ids find them. Shopify's own
 from __future__ import annotations
 
 import itertools
+import re
 import mimetypes
 import time
 from datetime import datetime
@@ -52,6 +53,34 @@ class Seeder:
         excluded = set(exclude)
         self.created = set(created)
         self._walk(data, (), [], excluded)
+        self._implied_skus(data, (), excluded)
+
+    def _implied_skus(self, node: Any, path: tuple[Any, ...], excluded: set[tuple[Any, ...]]) -> None:
+        """A recorded `sku:VALUE` search shows which products had a variant
+        with that SKU (products-variant-search-read: "seeds a real product
+        variant SKU from the conformance store"); the capture never lists the
+        variant itself, so the products it answered get one."""
+        if path in excluded:
+            return
+        if isinstance(node, list):
+            for n, item in enumerate(node):
+                self._implied_skus(item, path + (n,), excluded)
+            return
+        if not isinstance(node, dict):
+            return
+        variables = node.get("variables")
+        query = variables.get("query") if isinstance(variables, dict) else None
+        match = re.fullmatch(r'sku:(?:"([^"\\]+)"|([^\s"()*:\\]+))', query.strip()) if isinstance(query, str) else None
+        answer = node.get("response")
+        if match and isinstance(answer, dict):
+            sku = match.group(1) or match.group(2)
+            for product_gid in _product_gids((answer.get("data") or {}).get("products")):
+                product = self.catalog.products.get(int(parse_gid(product_gid)[1]))
+                if product is not None and not any(fold_key(v.sku) == fold_key(sku)
+                                                   for v in self.catalog.product_variants(product)):
+                    self.catalog.add_variant(product, sku=sku, now=self.now - LONG_AGO)
+        for key, value in node.items():
+            self._implied_skus(value, path + (key,), excluded)
 
     def _walk(self, node: Any, path: tuple[Any, ...], owners: list[tuple[str, str]],
               excluded: set[tuple[Any, ...]]) -> None:
@@ -282,6 +311,18 @@ class Seeder:
             capabilities={k: {"enabled": bool(v.get("enabled"))} for k, v in caps.items() if isinstance(v, dict)},
             pinned_position=node.get("pinnedPosition") if isinstance(node.get("pinnedPosition"), int) else None,
             created_at=self.now - LONG_AGO, updated_at=self.now - LONG_AGO))
+
+
+def _product_gids(connection: Any) -> list[str]:
+    if not isinstance(connection, dict):
+        return []
+    items = connection.get("nodes") or [e.get("node") for e in connection.get("edges") or [] if isinstance(e, dict)]
+    out = []
+    for item in items:
+        parsed = parse_gid((item or {}).get("id")) if isinstance(item, dict) else None
+        if parsed and parsed[0] == "Product" and parsed[1].isdigit():
+            out.append(item["id"])
+    return out
 
 
 # Payload keys whose objects of these kinds a mutation brings into being.

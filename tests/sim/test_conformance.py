@@ -84,6 +84,7 @@ PASSING = {
     "products/product-top-level-media-parity",
     "products/product-update-media-live-parity",
     "products/products-search-grammar-read",
+    "products/products-variant-search-read",
 }
 
 
@@ -164,3 +165,22 @@ def test_a_capture_is_read_as_the_answer_to_the_replayed_document():
     assert selection.project(captured["metafieldsSet"], document, "$.data.metafieldsSet") == {
         "metafields": [{"id": "gid://shopify/Metafield/1", "value": "x"}]}
     assert selection.project(captured, document, "$.errors") == captured
+
+
+def test_a_recorded_sku_search_seeds_the_sku_on_the_products_it_answered():
+    from shopify_sim.catalog import Catalog
+    from shopify_sim.conformance.seed import Seeder
+    capture = {"variables": {"query": "sku:HERMES-1"}, "response": {"data": {"products": {"edges": [
+        {"node": {"id": "gid://shopify/Product/10170561036594", "title": "Hermes"}}]}}}}
+    catalog = Catalog()
+    seeder = Seeder(catalog, now=1_800_000_000)
+    seeder.seed(capture)
+    seeder.finish()
+    product = catalog.products[10170561036594]
+    assert [v.sku for v in catalog.product_variants(product)] == ["HERMES-1"]
+    assert catalog.sku_index["hermes-1"] == {product.variant_ids[0]}
+    # Nothing is implied by other queries, or for products the answer doesn't list.
+    other = Catalog()
+    Seeder(other, now=1_800_000_000).seed({"variables": {"query": "title:HERMES-1"}, **{
+        k: v for k, v in capture.items() if k != "variables"}})
+    assert other.variants == {}
