@@ -217,3 +217,21 @@ def test_unlinking_a_swatch_removes_the_swatch_metafield_it_set(app, client, sim
     assert variant_swatches() == {"S-RED": None, "S-BLUE": None}
     assert products(app, sim, shop)["Sock"][0] == gallery          # the gallery is untouched
     assert before["S-RED"] in {n["id"] for n in admin(app, sim, shop, FILES)["files"]["nodes"]}
+
+
+def test_a_finished_unlink_posts_sync_completed(app, client, store, sim):
+    from tests.syncs.test_sync_webhook import Receiver
+    shop, token = store
+    receiver = Receiver()
+    try:
+        settings = client.get("/bridge/v1/settings", headers=bearer(token)).get_json()
+        assert client.put("/bridge/v1/settings", json={**settings, "sync_completed_webhook_url": receiver.url},
+                          headers=bearer(token)).status_code == 200
+        a_id = products(app, sim, shop)["A shirt"][2]
+        status, _ = unlink(client, token, [a_id], ["brand/logo"])
+        assert len(receiver.calls) == 1
+        headers, raw = receiver.calls[0]
+        assert headers["X-Assetlink-Event"] == "sync.completed"
+        assert json.loads(raw) == {"event": "sync.completed", "sync": status}
+    finally:
+        receiver.stop()
