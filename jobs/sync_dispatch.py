@@ -79,7 +79,8 @@ def _job_lost(config: Mapping[str, Any], sync: Sync) -> bool:
 def dispatch_next(config: Mapping[str, Any], shop_id: int) -> str | None:
     """Hand the store's head batch to the queue unless it already is there.
     Commits; returns the dispatched sync id, if any."""
-    db.session.execute(select(Shop.id).where(Shop.id == shop_id).with_for_update())
+    lock = select(Shop.id).where(Shop.id == shop_id).with_for_update()
+    db.session.execute(lock)
     while True:
         head = store_head(shop_id)
         if head is None or (head.dispatched_at is not None and not _job_lost(config, head)):
@@ -91,7 +92,10 @@ def dispatch_next(config: Mapping[str, Any], shop_id: int) -> str | None:
         head.finished_at = utcnow()
         head.errors = [*(head.errors or []), {"message": f"The job running this sync was lost {MAX_DISPATCHES} "
                                                          f"times; it was stopped so the store's next batches can run."}]
-        log.error("sync %s lost %s times; failed", head.id, MAX_DISPATCHES)
+        log.error("%s %s lost %s times; failed", head.kind, head.id, MAX_DISPATCHES)
+        db.session.commit()
+        _notify_ended(config, head)
+        db.session.execute(lock)
     head.dispatched_at = utcnow()
     head.dispatch_count = (head.dispatch_count or 0) + 1
     sync_id, kind, job_id = head.id, head.kind, job_id_for(head)
@@ -115,6 +119,14 @@ def dispatch_next(config: Mapping[str, Any], shop_id: int) -> str | None:
         raise
     db.session.commit()
     return sync_id
+
+
+def _notify_ended(config: Mapping[str, Any], sync: Sync) -> None:
+    from .sync_webhook import notify_sync_ended
+    try:
+        notify_sync_ended(config, sync)
+    except Exception:
+        log.exception("could not queue the completion webhook of %s %s", sync.kind, sync.id)
 
 
 @contextmanager

@@ -221,3 +221,19 @@ def test_same_idempotency_key_at_the_same_instant_makes_one_sync(app, token):
         assert db.session.query(Sync).count() == 1
     assert len(media_queue(app).get_job_ids()) == 1
     media_queue(app).empty()
+
+
+def test_a_sync_lost_again_and_again_is_failed_so_the_store_moves_on(client, app, token):
+    from jobs.sync_dispatch import MAX_DISPATCHES, dispatch_next
+    first = post(client, token, body()).get_json()["id"]
+    second = post(client, token, body()).get_json()["id"]
+    with app.app_context():
+        for _ in range(MAX_DISPATCHES):
+            media_queue(app).empty()  # the job vanishes (e.g. Redis lost it)
+            sync = db.session.get(Sync, first)
+            dispatch_next(app.config, sync.shop_id)
+        db.session.expire_all()
+        lost = db.session.get(Sync, first)
+        assert lost.status == "failed" and "lost" in lost.errors[0]["message"]
+        assert db.session.get(Sync, second).dispatched_at is not None
+    assert media_queue(app).get_job_ids() == [f"sync-{second}"]
