@@ -47,13 +47,14 @@ def replay(kind: str, key: str | None, digest: str, respond: Respond) -> Respons
 
 
 def accept(kind: str, data: Any, key: str | None, digest: str, respond: Respond, *,
-           settings_overrides: Any = None) -> Response:
+           settings_overrides: Any = None, **counters: int) -> Response:
     """Store the batch (with the settings in force and the cloud name
-    snapshotted, as a sync), answer 202 and hand the store's head over."""
+    snapshotted, as a sync, and any known totals such as `assets_total`),
+    answer 202 and hand the store's head over."""
     settings = effective_settings(g.credential, settings_overrides)
     sync = Sync(shop_id=g.shop.id, credential_id=g.credential.id, kind=kind, status="queued", dry_run=False,
                 request=data, idempotency_key=key, request_hash=digest, settings=settings.model_dump(),
-                cloud_name=g.credential.cloud_name, created_at=utcnow())
+                cloud_name=g.credential.cloud_name, created_at=utcnow(), **counters)
     db.session.add(sync)
     try:
         db.session.commit()

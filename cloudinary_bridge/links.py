@@ -141,5 +141,6 @@ def create_unlink():
     if errors:
         raise Problem(422, "The request body is not valid; see `errors`.", title="Unprocessable Content",
                       type_=PROBLEM_TYPE_BASE + "validation-error", errors=errors)
-    return batch_requests.accept("unlink", data, key, digest, _accepted)
+    return batch_requests.accept("unlink", data, key, digest, _accepted, products_total=len(body.product_ids),
+                                 assets_total=len(body.product_ids) * len(body.public_ids))
 

@@ -144,8 +144,9 @@ def create_upload():
     digest = batch_requests.body_hash(data)
     if (earlier := batch_requests.replay("upload", key, digest, _accepted)) is not None:
         return earlier
-    _validate(data)
-    return batch_requests.accept("upload", data, key, digest, _accepted, settings_overrides=data.get("settings"))
+    body = _validate(data)
+    return batch_requests.accept("upload", data, key, digest, _accepted, settings_overrides=data.get("settings"),
+                                 assets_total=len(body.assets))
 
 
 @bp.get("/uploads/<upload_id>")

@@ -32,6 +32,7 @@ def test_an_unlink_is_a_batch_read_under_syncs(client, connected):
     assert body["status"] == "queued" and body["status_url"] == f"/bridge/v1/syncs/{body['id']}"
     status = client.get(body["status_url"], headers=bearer(token)).get_json()
     assert status["kind"] == "unlink" and status["status"] == "queued"
+    assert status["progress"]["products_total"] == 2 and status["progress"]["assets_total"] == 2
     assert body["id"] in [s["id"] for s in client.get("/bridge/v1/syncs", headers=bearer(token)).get_json()["syncs"]]
     aborted = client.post(f"/bridge/v1/syncs/{body['id']}/abort", headers=bearer(token))
     assert aborted.status_code == 202 and aborted.get_json()["status"] == "aborted"
