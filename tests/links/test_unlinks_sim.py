@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -82,10 +83,11 @@ def test_links_reads_the_gallery_live(app, client, store, sim):
     # The merchant moves the logo first in Shopify: /links shows it at once.
     admin(app, sim, shop, """mutation($id: ID!, $m: [MoveInput!]!) { productReorderMedia(id: $id, moves: $m) {
         job { id } mediaUserErrors { message } } }""", {"id": product_id, "m": [{"id": gallery[2], "newPosition": "0"}]})
-    for _ in range(50):
+    for _ in range(50):  # the reorder is a Shopify job: applied a moment later
         links = client.get("/bridge/v1/links", query_string={"product_id": product_id}, headers=bearer(token)).get_json()
         if links["assets"][1]["position"] == 1:
             break
+        time.sleep(0.1)
     assert [a["position"] for a in links["assets"]] == [3, 1]
 
 
