@@ -163,6 +163,10 @@ class MetafieldDefinition:
     access: dict[str, Any] = field(default_factory=dict)
     capabilities: dict[str, Any] = field(default_factory=dict)
     pinned_position: Optional[int] = None
+    # Category constraints: the constraint key and the allowed values (a
+    # constrained definition cannot be pinned).
+    constraint_key: Optional[str] = None
+    constraint_values: list[str] = field(default_factory=list)
     created_at: float = 0.0
     updated_at: float = 0.0
     # App that created it (app-owned namespaces), or None for merchant-owned.

@@ -301,8 +301,10 @@ def definition_view(ctx: Any, d: MetafieldDefinition) -> dict[str, Any]:
                          "adminFilterable": capability("adminFilterable"),
                          "smartCollectionCondition": capability("smartCollectionCondition"),
                          "uniqueValues": capability("uniqueValues")},
-        "constraints": {"__typename": "MetafieldDefinitionConstraints", "key": None,
-                        "values": lambda info, **args: paginate([], args, key=lambda v: 0, node=lambda v: v)},
+        "constraints": {"__typename": "MetafieldDefinitionConstraints", "key": d.constraint_key,
+                        "values": lambda info, **args: paginate(
+                            list(enumerate(d.constraint_values, 1)), args, key=lambda v: v[0],
+                            node=lambda v: {"__typename": "MetafieldDefinitionConstraintValue", "value": v[1]})},
         "pinnedPosition": d.pinned_position,
         "standardTemplate": None,
         "useAsCollectionCondition": bool((caps.get("smartCollectionCondition") or {}).get("enabled")),
@@ -896,7 +898,9 @@ def resolve_metafield_definitions(ctx: Any, info: Any, ownerType: str, **args: A
     if sort_key == "NAME":
         rows.sort(key=lambda d: (d.name.lower(), d.id))
     elif sort_key == "PINNED_POSITION":
-        rows.sort(key=lambda d: (-(d.pinned_position or 0), d.id))
+        # Captured (pinning-parity, pin-limit readback): pinned first, highest
+        # position first; then unpinned ones, newest (highest id) first.
+        rows.sort(key=lambda d: (-(d.pinned_position or 0), -d.id))
     else:
         rows.sort(key=lambda d: d.id)
     return paginate(rows, args, key=lambda d: d.id, node=lambda d: definition_view(ctx, d))
@@ -1126,6 +1130,8 @@ def metafield_definition_create(ctx: Any, info: Any, definition: dict[str, Any])
         access={k: v for k, v in (definition.get("access") or {}).items()},
         capabilities=_initial_capabilities(type_, definition.get("capabilities") or {}),
         pinned_position=pinned_position, created_at=ctx.now, updated_at=ctx.now,
+        constraint_key=(definition.get("constraints") or {}).get("key"),
+        constraint_values=[_constraint_value(v) for v in (definition.get("constraints") or {}).get("values") or []],
         app_client_id=ctx.token.client_id if namespace.startswith("app--") and ctx.token else None)
     ctx.catalog.metafield_definitions.append(created)
     # Existing unstructured metafields of that owner type, namespace and key
@@ -1155,10 +1161,24 @@ def _definition_by(ctx: Any, definition_id: Optional[str], identifier: Optional[
     return None
 
 
+def _constrained(d: MetafieldDefinition) -> bool:
+    return d.constraint_key is not None or bool(d.constraint_values)
+
+
+def _constraint_value(value: str) -> str:
+    """A constraint value as Shopify stores it: a taxonomy category gid's
+    last part (captured: gid://shopify/TaxonomyCategory/ap-2 reads "ap-2")."""
+    return value.rsplit("/", 1)[-1] if value.startswith("gid://") else value
+
+
 def _pin(ctx: Any, d: MetafieldDefinition) -> Optional[tuple[str, str]]:
     """Pin at the end of the owner type's pinned list; (code, message) when refused."""
     if d.pinned_position is not None:
         return "ALREADY_PINNED", "Definition already pinned."
+    # Captured (metafield-definition-pin-limit-and-constraint-guard): checked
+    # before the pinned limit.
+    if _constrained(d):
+        return "UNSUPPORTED_PINNING", "Constrained metafield definitions do not support pinning."
     pinned = [x.pinned_position for x in ctx.catalog.metafield_definitions
               if x.owner_type == d.owner_type and x.pinned_position is not None]
     if len(pinned) >= PINNED_LIMIT:
@@ -1214,6 +1234,12 @@ def metafield_definition_update(ctx: Any, info: Any, definition: dict[str, Any])
         if (capabilities.get(capability) or {}).get("enabled") and not _capability_eligible(capability, d.owner_type, d.type):
             return refused(["definition"], f"The capability {label} is not valid for this definition.",
                            "INVALID_CAPABILITY")
+    updates = definition.get("constraintsUpdates")
+    if updates is not None and updates.get("key") is not None and not updates.get("values"):
+        return refused(["definition"], "Cannot change the constraint key without providing values.",
+                       "INVALID_INPUT")
+    if updates is not None:
+        _update_constraints(d, updates)
     if definition.get("pin") is True and d.pinned_position is None:
         refusal = _pin(ctx, d)
         if refusal:
@@ -1238,6 +1264,22 @@ def metafield_definition_update(ctx: Any, info: Any, definition: dict[str, Any])
         d.access = {**(d.access or {}), **{k: v for k, v in definition["access"].items() if v is not None}}
     d.updated_at = ctx.now
     return {"updatedDefinition": definition_view(ctx, d), "validationJob": job_view, "userErrors": []}
+
+
+def _update_constraints(d: MetafieldDefinition, updates: dict[str, Any]) -> None:
+    """`constraintsUpdates`: `key: null, values: []` removes the constraints;
+    otherwise values are created and deleted. Captured
+    (metafield-definition-update-constraints, 2026-04): the values change
+    while `constraints.key` keeps reading what it was (null there)."""
+    if updates.get("key") is None and not updates.get("values"):
+        d.constraint_key, d.constraint_values = None, []
+        return
+    for change in updates.get("values") or []:
+        if change.get("delete") is not None:
+            value = _constraint_value(change["delete"])
+            d.constraint_values = [v for v in d.constraint_values if v != value]
+        if change.get("create") is not None and _constraint_value(change["create"]) not in d.constraint_values:
+            d.constraint_values.append(_constraint_value(change["create"]))
 
 
 def _validation_job(ctx: Any) -> dict[str, Any]:

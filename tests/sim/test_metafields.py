@@ -445,3 +445,57 @@ def test_a_shop_with_a_known_id_answers_with_it_everywhere(sim_api):
                         {"m": [{"ownerId": shop_gid, "namespace": "custom", "key": "kk", "type": "single_line_text_field",
                                 "value": "v"}]})
     assert body["metafieldsSet"] == {"metafields": [{"owner": {"id": shop_gid}}], "userErrors": []}
+
+
+CONSTRAINED = """
+mutation($ns: String!, $key: String!, $constraints: MetafieldDefinitionConstraintsInput) {
+  metafieldDefinitionCreate(definition: {ownerType: PRODUCT, namespace: $ns, key: $key, name: $key,
+                                         type: "single_line_text_field", constraints: $constraints}) {
+    createdDefinition { id key constraints { key values(first: 5) { nodes { value } } } }
+    userErrors { code }
+  }
+}"""
+PIN = """mutation($ns: String!, $key: String!) { metafieldDefinitionPin(identifier: {ownerType: PRODUCT,
+  namespace: $ns, key: $key}) { pinnedDefinition { key pinnedPosition } userErrors { field message code } } }"""
+CONSTRAINTS_UPDATE = """mutation($ns: String!, $updates: MetafieldDefinitionConstraintsUpdatesInput) {
+  metafieldDefinitionUpdate(definition: {ownerType: PRODUCT, namespace: $ns, key: "tier", constraintsUpdates: $updates}) {
+    updatedDefinition { constraints { key values(first: 5) { nodes { value } } } } userErrors { field message code } } }"""
+
+
+def test_constrained_definitions_cannot_be_pinned_and_constraints_update(sim: Sim):
+    # Captured: metafield-definition-pin-limit-and-constraint-guard (UNSUPPORTED_PINNING wins over
+    # the 50-pin limit) and metafield-definition-update-constraints (values by taxonomy id, key null).
+    for n in range(50):
+        sim.data(CONSTRAINED, {"ns": "pins", "key": f"pin_{n:02d}"})
+        sim.data(PIN, {"ns": "pins", "key": f"pin_{n:02d}"})
+    made = sim.data(CONSTRAINED, {"ns": "pins", "key": "constrained", "constraints": {
+        "key": "category", "values": ["gid://shopify/TaxonomyCategory/ap-2"]}})["metafieldDefinitionCreate"]
+    assert made["createdDefinition"]["constraints"] == {"key": "category", "values": {"nodes": [{"value": "ap-2"}]}}
+    refused = sim.data(PIN, {"ns": "pins", "key": "constrained"})["metafieldDefinitionPin"]
+    assert refused == {"pinnedDefinition": None, "userErrors": [{
+        "field": None, "code": "UNSUPPORTED_PINNING", "message": "Constrained metafield definitions do not support pinning."}]}
+    sim.data(CONSTRAINED, {"ns": "constraint_ns", "key": "tier"})
+    update = lambda updates: sim.data(CONSTRAINTS_UPDATE, {"ns": "constraint_ns", "updates": updates})["metafieldDefinitionUpdate"]
+    assert update({"key": "category", "values": [{"create": "gid://shopify/TaxonomyCategory/ap-2"}]}) == {
+        "updatedDefinition": {"constraints": {"key": None, "values": {"nodes": [{"value": "ap-2"}]}}}, "userErrors": []}
+    assert sim.data(PIN, {"ns": "constraint_ns", "key": "tier"})["metafieldDefinitionPin"]["userErrors"][0]["code"] == \
+        "UNSUPPORTED_PINNING"
+    assert update({"key": "category", "values": [{"delete": "gid://shopify/TaxonomyCategory/ap-2"},
+                                                 {"create": "gid://shopify/TaxonomyCategory/ap-2-1"}]})[
+        "updatedDefinition"]["constraints"]["values"] == {"nodes": [{"value": "ap-2-1"}]}
+    assert update({"key": "product_category", "values": []}) == {"updatedDefinition": None, "userErrors": [{
+        "field": ["definition"], "code": "INVALID_INPUT",
+        "message": "Cannot change the constraint key without providing values."}]}
+    assert update({"key": None, "values": []})["updatedDefinition"]["constraints"] == {
+        "key": None, "values": {"nodes": []}}
+
+
+def test_definitions_by_pinned_position_list_pins_first_then_newest_unpinned(sim: Sim):
+    # Captured (metafield-definition-pinning-parity): after unpinning, pin_b (newer) precedes pin_a.
+    for key in ("pin_a", "pin_b", "pin_c"):
+        sim.data(CONSTRAINED, {"ns": "order", "key": key})
+    sim.data(PIN, {"ns": "order", "key": "pin_a"})
+    nodes = sim.data("""{ metafieldDefinitions(ownerType: PRODUCT, first: 5, namespace: "order",
+        sortKey: PINNED_POSITION) { nodes { key pinnedPosition } } }""")["metafieldDefinitions"]["nodes"]
+    assert nodes == [{"key": "pin_a", "pinnedPosition": 1}, {"key": "pin_c", "pinnedPosition": None},
+                     {"key": "pin_b", "pinnedPosition": None}]
