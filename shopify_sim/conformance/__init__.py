@@ -185,6 +185,25 @@ class Replay:
         return body
 
 
+def _at(data: Any, path: tuple) -> Any:
+    for step in path:
+        if isinstance(step, int) and isinstance(data, list) and step < len(data):
+            data = data[step]
+        elif isinstance(step, str) and isinstance(data, dict):
+            data = data.get(step)
+        else:
+            return None
+    return data
+
+
+def _answer_root(steps: list) -> tuple:
+    """The path of the whole answer a capture path points into (up to its `data`)."""
+    for n, step in enumerate(steps):
+        if step == "data":
+            return tuple(steps[: n + 1])
+    return tuple(steps)
+
+
 def _api_client_id(spec: dict[str, Any], capture: dict[str, Any]) -> Optional[str]:
     for target in spec["comparison"]["targets"]:
         headers = (target.get("proxyRequest") or {}).get("headers") or {}
@@ -332,6 +351,11 @@ def _run(root: str, spec: dict[str, Any], result: Result) -> None:
     for target in targets:
         value = jsonpath.get(capture, target["capturePath"], None)
         created |= created_ids(value)
+    for target in targets:
+        if not target.get("proxyRequest"):
+            # The primary request is replayed whole: all its answer created
+            # (not only the targeted part) must not be seeded.
+            created |= created_ids(_at(capture, _answer_root(jsonpath.parse(target["capturePath"]))))
     replay = Replay(root, spec, capture, exclude, created)
     global_rules = comparison.get("expectedDifferences") or []
     global_excluded = comparison.get("excludedPaths") or []

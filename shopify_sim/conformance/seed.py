@@ -52,6 +52,12 @@ class Seeder:
         replayed requests themselves create (`created` gids)."""
         excluded = set(exclude)
         self.created = set(created)
+        # The recording proxy's upstream reads saw the store as it was when
+        # the replayed requests ran (after any setup that a pre-setup snapshot
+        # such as `baselinePinnedDefinitions` predates): they are read first,
+        # so their view of an object wins.
+        if isinstance(data, dict) and "upstreamCalls" in data:
+            self._walk(data["upstreamCalls"], ("upstreamCalls",), [], excluded)
         self._walk(data, (), [], excluded)
         self._implied_skus(data, (), excluded)
 

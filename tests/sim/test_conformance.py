@@ -22,6 +22,7 @@ PASSING = {
     "media/file-update-live-parity",
     "media/fileAcknowledgeUpdateFailed-local-staging",
     "media/media-file-acknowledge-update-failed-semantics",
+    "media/media-file-cascade-variant-media-clear",
     "media/media-file-create-batch-size-limit",
     "media/media-file-create-input-validation",
     "media/media-file-create-large-batch-timestamps",
@@ -55,14 +56,17 @@ PASSING = {
     "metafields/metafield-definition-non-product-owner-types",
     "metafields/metafield-definition-owner-scoped-duplicates",
     "metafields/metafield-definition-partial-catalog-overlay",
+    "metafields/metafield-definition-pin-limit-and-constraint-guard",
+    "metafields/metafield-definition-pinning-parity",
     "metafields/metafield-definition-resource-type-limit",
+    "metafields/metafield-definition-update-constraints",
     "metafields/metafield-definition-update-delete-preconditions",
     "metafields/metafield-definition-update-name-description-length",
     "metafields/metafield-definition-validation-option-names",
     "metafields/metafields-set-input-validation",
     "metafields/metafieldsSet-type-from-definition",
-    "metafields/shop-owner-metafields-read-after-write",
     "metafields/metafieldsSet-value-type-fidelity",
+    "metafields/shop-owner-metafields-read-after-write",
     "products/metafields-owner-connection-args",
     "products/metafields-set-cas-success",
     "products/metafields-set-duplicate-input",
@@ -83,6 +87,7 @@ PASSING = {
     "products/product-reorder-media-live-parity",
     "products/product-top-level-media-parity",
     "products/product-update-media-live-parity",
+    "products/products-advanced-search-read",
     "products/products-search-grammar-read",
     "products/products-variant-search-read",
 }
@@ -184,3 +189,28 @@ def test_a_recorded_sku_search_seeds_the_sku_on_the_products_it_answered():
     Seeder(other, now=1_800_000_000).seed({"variables": {"query": "title:HERMES-1"}, **{
         k: v for k, v in capture.items() if k != "variables"}})
     assert other.variants == {}
+
+
+def test_seeding_prefers_the_recording_proxys_upstream_view_of_the_store():
+    # A pre-setup snapshot (baselinePinnedDefinitions) shows a pin the setup
+    # removed; the upstream reads made while the requests ran show it unpinned.
+    from shopify_sim.catalog import Catalog
+    from shopify_sim.conformance.seed import Seeder
+    definition = {"id": "gid://shopify/MetafieldDefinition/217266946354", "namespace": "guard", "key": "pin_50",
+                  "ownerType": "PRODUCT"}
+    capture = {"baselinePinnedDefinitions": [{**definition, "pinnedPosition": 50}],
+               "upstreamCalls": [{"response": {"body": {"data": {"metafieldDefinitions": {
+                   "nodes": [{**definition, "pinnedPosition": None}]}}}}}]}
+    catalog = Catalog()
+    Seeder(catalog, now=1_800_000_000).seed(capture)
+    assert [(d.key, d.pinned_position) for d in catalog.metafield_definitions] == [("pin_50", None)]
+
+
+def test_what_the_replayed_primary_request_created_is_not_seeded():
+    from shopify_sim.conformance import _answer_root
+    from shopify_sim.conformance.jsonpath import parse
+    assert _answer_root(parse("$.primary.response.data.pin50")) == ("primary", "response", "data")
+    report = run(ROOT, ["metafields"])
+    results = {r.name: r for r in report.results}
+    # Its primary creates pin_50 and pins it; the capture's later reads show it pinned.
+    assert results["metafields/metafield-definition-pin-limit-and-constraint-guard"].status == "passed"
