@@ -21,7 +21,7 @@ MUTATION: dict[str, Callable[..., Any]] = {}
 
 # Modules with root resolvers. `metafields` is written separately and may be
 # missing in a partial checkout: the rest of the API keeps working.
-MODULES = ("shop", "products", "media", "files", "jobs", "staged_uploads", "metafields")
+MODULES = ("shop", "products", "media", "files", "jobs", "staged_uploads", "metafields", "standard_definitions")
 
 
 @dataclass
