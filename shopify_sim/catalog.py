@@ -215,6 +215,9 @@ class Catalog:
     metafield_definitions: list[MetafieldDefinition] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)
     staged_uploads: dict[str, StagedUpload] = field(default_factory=dict)
+    # The Files page's saved searches (fileSavedSearches): {"id", "name", "query"}.
+    # Nothing here creates them (savedSearchCreate is not simulated).
+    file_saved_searches: list[dict[str, Any]] = field(default_factory=list)
     # Faults queued by the control API.
     faults: Faults = field(default_factory=Faults)
     # Lower-cased exact-value indexes for fast search on large catalogues.

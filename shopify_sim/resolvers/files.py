@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from .. import faults, processing, search
 from ..catalog import (EXTERNAL_VIDEO, GENERIC_FILE, MEDIA_IMAGE, MEDIA_KINDS, MODEL_3D, VIDEO, File, Product,
-                       parse_gid)
+                       gid, parse_gid)
 from . import mutation, query
 from .common import connection, error, has_any_scope, user_error
 from .sources import (CONTENT_TYPE_KINDS, KIND_CONTENT_TYPES, MAX_SOURCE_LENGTH, append_uuid, default_filename,
@@ -95,6 +95,18 @@ def resolve_files(ctx: Any, info: Any, **args: Any) -> dict[str, Any]:
     return connection(items, args, key=lambda f: f.id, node=lambda f: file_view(ctx, f),
                       keys_sorted=sort_key in ("ID", "RELEVANCE") and not args.get("reverse"),
                       sort_value=FILE_CURSOR_VALUES.get(sort_key, lambda f: str(f.id)))
+
+
+@query("fileSavedSearches")
+def resolve_file_saved_searches(ctx: Any, info: Any, **args: Any) -> dict[str, Any]:
+    """The shop's saved searches of files, oldest first (captured empty on a
+    fresh store in files-upload-local-runtime)."""
+    items = sorted(ctx.catalog.file_saved_searches, key=lambda s: s["id"])
+    if args.get("reverse"):
+        items.reverse()
+    return connection(items, args, key=lambda s: s["id"], keys_sorted=not args.get("reverse"), node=lambda s: {
+        "__typename": "SavedSearch", "id": gid("SavedSearch", s["id"]), "legacyResourceId": str(s["id"]),
+        "name": s["name"], "query": s["query"], "resourceType": "FILE", "searchTerms": s["query"], "filters": []})
 
 
 # -- fileCreate ------------------------------------------------------------

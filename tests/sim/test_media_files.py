@@ -517,3 +517,19 @@ def test_gallery_images_have_product_image_ids_of_their_own(sim_api):
         deletedMediaIds deletedProductImageIds mediaUserErrors { message } } }""", {"p": pid, "ids": [media_ids[1]]})
     assert body["productDeleteMedia"] == {"deletedMediaIds": [media_ids[1]], "deletedProductImageIds": [image_ids[1]],
                                           "mediaUserErrors": []}
+
+
+def test_file_saved_searches_page_over_the_shops_saved_searches(sim_api):
+    # Captured (files-upload-local-runtime): a store without any answers an empty page.
+    sim_api.create_shop()
+    read = """query($first: Int, $after: String) { fileSavedSearches(first: $first, after: $after) {
+        nodes { id name query } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
+    assert sim_api.data(read, {"first": 5})["fileSavedSearches"] == {"nodes": [], "pageInfo": {
+        "hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None}}
+    sim_api.state.shops[DOMAIN].catalog.file_saved_searches.extend(
+        [{"id": 7, "name": "Images", "query": "media_type:IMAGE"}, {"id": 9, "name": "Videos", "query": "media_type:VIDEO"}])
+    page = sim_api.data(read, {"first": 1})["fileSavedSearches"]
+    assert page["nodes"] == [{"id": "gid://shopify/SavedSearch/7", "name": "Images", "query": "media_type:IMAGE"}]
+    assert page["pageInfo"]["hasNextPage"] is True
+    rest = sim_api.data(read, {"first": 5, "after": page["pageInfo"]["endCursor"]})["fileSavedSearches"]
+    assert [n["name"] for n in rest["nodes"]] == ["Videos"]
