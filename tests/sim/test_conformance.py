@@ -20,6 +20,7 @@ PASSING = {
     "media/file-create-delete-live-parity",
     "media/file-delete-product-media-live-parity",
     "media/file-update-live-parity",
+    "media/files-upload-local-runtime",
     "media/fileAcknowledgeUpdateFailed-local-staging",
     "media/media-file-acknowledge-update-failed-semantics",
     "media/media-file-cascade-variant-media-clear",
