@@ -388,6 +388,10 @@ def _run(root: str, spec: dict[str, Any], result: Result) -> None:
         sent = _document(root, capture, request or primary_request) if (request or primary_request) else ""
         if recorded_document is not None and _normal(recorded_document) != _normal(sent):
             cost = None  # Shopify priced another document; nothing to compare
+        answer_root = _answer_root(jsonpath.parse(target["capturePath"]))
+        if cost is not None and sent and answer_root[-1:] == ("data",) \
+                and not selection.answers_document(_at(capture, answer_root), sent):
+            cost = None  # the recorded answer has fields this document does not select, or lacks some it does
         replayed_cost = (body.get("extensions") or {}).get("cost") or {}
         if cost is not None and (request or primary_pair is None):
             pair = CostPair(result.name, target["name"], cost.get("requestedQueryCost"),

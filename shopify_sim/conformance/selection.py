@@ -71,3 +71,22 @@ def _project(value: Any, sets: list[Any], fragments: dict[str, Any]) -> Any:
         return value
     selected = _fields(sets, fragments)
     return {k: _project(v, selected[k], fragments) for k, v in value.items() if k in selected}
+
+
+def answers_document(data: Any, document: str) -> bool:
+    """Whether a recorded `data` object can be the answer to `document`: it
+    holds every root field the document selects and nothing it does not.
+    When it cannot, Shopify priced another document and its cost says
+    nothing about this one."""
+    if not isinstance(data, dict):
+        return True
+    try:
+        ast = parse(document)
+    except Exception:
+        return True
+    operations = [d for d in ast.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != 1:
+        return True
+    fragments = {d.name.value: d for d in ast.definitions if d.kind == "fragment_definition"}
+    roots = set(_fields([operations[0].selection_set], fragments))
+    return set(data) == roots and project(data, document, "$.data") == data

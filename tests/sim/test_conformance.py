@@ -220,3 +220,12 @@ def test_what_the_replayed_primary_request_created_is_not_seeded():
     results = {r.name: r for r in report.results}
     # Its primary creates pin_50 and pins it; the capture's later reads show it pinned.
     assert results["metafields/metafield-definition-pin-limit-and-constraint-guard"].status == "passed"
+
+
+def test_a_recorded_cost_is_compared_only_for_the_document_it_priced():
+    from shopify_sim.conformance import selection
+    document = "query { a: productsCount { count } b: products(first: 5) { nodes { id } } }"
+    assert selection.answers_document({"a": {"count": 1}, "b": {"nodes": []}}, document)
+    # Shopify answered (and priced) a document with only `a`, or with more below `b`.
+    assert not selection.answers_document({"a": {"count": 1}}, document)
+    assert not selection.answers_document({"a": {"count": 1}, "b": {"nodes": [{"id": "1", "title": "t"}]}}, document)
