@@ -55,6 +55,14 @@ MUTATION_BASE_COST: dict[str, int] = {
     "productCreateMedia": 20,
 }
 
+# Media created through productCreate/productUpdate(media:) cost what
+# ProductSetInput.files declares per file (1.9, rounded up with the rest):
+# captured in product-top-level-media-parity, one CreateMediaInput each, 30
+# where the selection alone is 28.
+UNDECLARED_ARGUMENT_COMPLEXITY: dict[tuple[str, str], float] = {
+    ("productCreate", "media"): 1.9,
+    ("productUpdate", "media"): 1.9,
+}
 _COMPLEXITY_RE = re.compile(r"Complexity cost:\s*([0-9]+(?:\.[0-9]+)?)")
 
 
@@ -240,13 +248,18 @@ class _Walker:
         # 2 points are charged (captured: bulkOperations { nodes { id } } → 2).
         return max(sizes) if sizes else 0
 
-    def _input_complexity(self, field_def: Any, args: Mapping[str, Any]) -> float:
+    def _input_complexity(self, field_def: Any, args: Mapping[str, Any], field_name: str = "") -> float:
         """Extra cost an input field's description declares ("Complexity
-        cost: N."), charged per item of a list (productSet's files, say)."""
+        cost: N."), charged per item of a list (productSet's files, say),
+        and the per-item cost of arguments the captures show but the schema
+        does not declare (UNDECLARED_ARGUMENT_COMPLEXITY)."""
         extra = 0.0
         for name, arg in field_def.args.items():
             if name in args:
                 extra += _value_complexity(arg.type, args[name])
+                per_item = UNDECLARED_ARGUMENT_COMPLEXITY.get((field_name, name))
+                if per_item and args[name] is not None:
+                    extra += per_item * (len(args[name]) if isinstance(args[name], list) else 1)
         return extra
 
     # Costs --------------------------------------------------------------
@@ -255,7 +268,7 @@ class _Walker:
         """A root mutation: its base cost covers the payload object and the
         objects directly in it; what those select below is charged."""
         cost = float(MUTATION_BASE_COST.get(field_node.name.value, MUTATION_COST))
-        cost += self._input_complexity(field_def, self._args(field_def, field_node))
+        cost += self._input_complexity(field_def, self._args(field_def, field_node), field_node.name.value)
         payload_type = get_named_type(field_def.type)
         if not requested and value is None:
             return cost

@@ -199,3 +199,18 @@ def test_mutation_with_null_payload_objects_pays_the_base():
     assert cost(doc, variables) == 11
     data = {"metafieldDefinitionCreate": {"createdDefinition": None, "userErrors": [{"field": ["definition"]}]}}
     assert paid(doc, data, variables) == 10
+
+
+def test_media_created_through_product_create_or_update_cost_like_product_set_files():
+    # Captured 30 for each (2026-04/products/product-top-level-media-parity.json): the selection is
+    # 10 + media(first: 10) 2 + 4 × 4 = 28, plus one CreateMediaInput at 1.9, rounded up.
+    document = """mutation($p: ProductCreateInput!, $media: [CreateMediaInput!]) {
+      productCreate(product: $p, media: $media) { product { id media(first: 10) { nodes { __typename id
+        preview { image { url } } ... on MediaImage { image { url } } ... on ExternalVideo { embedUrl } } } }
+        userErrors { field } } }"""
+    image = {"mediaContentType": "IMAGE", "originalSource": "https://img.example.com/a.png"}
+    assert cost(document, {"p": {"title": "x"}, "media": [image]}) == 30
+    assert cost(document, {"p": {"title": "x"}, "media": None}) == 28
+    assert cost(document, {"p": {"title": "x"}, "media": [image, image]}) == 32  # 2 × 1.9 = 3.8 → 4
+    update = document.replace("ProductCreateInput", "ProductUpdateInput").replace("productCreate", "productUpdate")
+    assert cost(update, {"p": {"id": "gid://shopify/Product/1"}, "media": [image]}) == 30
