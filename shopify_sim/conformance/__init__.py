@@ -196,6 +196,33 @@ def _at(data: Any, path: tuple) -> Any:
     return data
 
 
+def _needs_unrecorded_products(capture: Any, targets: list[dict[str, Any]]) -> None:
+    """A compared product count larger than the products the whole capture
+    shows means the store held products nobody recorded (searches over a
+    13,552-product store): no seeding can reproduce its counts and pages."""
+    known = len(set(re.findall(r"gid://shopify/Product/(\d+)", json.dumps(capture))))
+    for target in targets:
+        expected = jsonpath.get(capture, target["capturePath"], None)
+        counts = [c for c in _product_counts(expected)]
+        if counts and max(counts) > known:
+            raise NotReplayable(f"target {target['name']!r} counts {max(counts)} products; the capture shows "
+                                f"only {known} of the store's products, so its counts and pages cannot be seeded")
+
+
+def _product_counts(value: Any) -> list[int]:
+    """`productsCount`-style answers ({count, precision}) inside a value."""
+    out: list[int] = []
+    if isinstance(value, dict):
+        if set(value) == {"count", "precision"} and isinstance(value["count"], int):
+            out.append(value["count"])
+        for v in value.values():
+            out.extend(_product_counts(v))
+    elif isinstance(value, list):
+        for v in value:
+            out.extend(_product_counts(v))
+    return out
+
+
 def _answer_root(steps: list) -> tuple:
     """The path of the whole answer a capture path points into (up to its `data`)."""
     for n, step in enumerate(steps):
@@ -356,6 +383,7 @@ def _run(root: str, spec: dict[str, Any], result: Result) -> None:
             # The primary request is replayed whole: all its answer created
             # (not only the targeted part) must not be seeded.
             created |= created_ids(_at(capture, _answer_root(jsonpath.parse(target["capturePath"]))))
+    _needs_unrecorded_products(capture, targets)
     replay = Replay(root, spec, capture, exclude, created)
     global_rules = comparison.get("expectedDifferences") or []
     global_excluded = comparison.get("excludedPaths") or []

@@ -229,3 +229,14 @@ def test_a_recorded_cost_is_compared_only_for_the_document_it_priced():
     # Shopify answered (and priced) a document with only `a`, or with more below `b`.
     assert not selection.answers_document({"a": {"count": 1}}, document)
     assert not selection.answers_document({"a": {"count": 1}, "b": {"nodes": [{"id": "1", "title": "t"}]}}, document)
+
+
+def test_counts_over_products_nobody_recorded_are_explained_not_failed():
+    from shopify_sim.conformance import NotReplayable, _needs_unrecorded_products
+    capture = {"response": {"data": {"total": {"count": 13552, "precision": "EXACT"}, "products": {"nodes": [
+        {"id": "gid://shopify/Product/1"}, {"id": "gid://shopify/Product/2"}]}}}}
+    target = {"name": "search", "capturePath": "$.response.data"}
+    with pytest.raises(NotReplayable, match="counts 13552 products; the capture shows only 2"):
+        _needs_unrecorded_products(capture, [target])
+    capture["response"]["data"]["total"]["count"] = 2
+    _needs_unrecorded_products(capture, [target])  # every counted product is in the capture
