@@ -84,7 +84,11 @@ def diff(expected: Any, actual: Any, rules: list[Rule], limit: int = 10) -> list
         rule = rule_for(path)
         if rule is not None:
             if rule.matcher is not None and act is not jsonpath.MISSING and not satisfies(rule.matcher, act):
-                out.append(f"{where(path)}: {act!r} does not satisfy {rule.matcher}")
+                note = ""
+                if exp is not jsonpath.MISSING and not satisfies(rule.matcher, exp):
+                    # The rule admits only the recording proxy's own value.
+                    note = f" (Shopify's captured {_short(exp, 60)} fails it too)"
+                out.append(f"{where(path)}: {act!r} does not satisfy {rule.matcher}{note}")
             elif rule.matcher is not None and act is jsonpath.MISSING and exp is not jsonpath.MISSING:
                 out.append(f"{where(path)}: missing (expected {rule.matcher})")
             return

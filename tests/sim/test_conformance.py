@@ -240,3 +240,14 @@ def test_counts_over_products_nobody_recorded_are_explained_not_failed():
         _needs_unrecorded_products(capture, [target])
     capture["response"]["data"]["total"]["count"] = 2
     _needs_unrecorded_products(capture, [target])  # every counted product is in the capture
+
+
+def test_a_matcher_only_the_recording_proxy_satisfies_is_named_as_such():
+    from shopify_sim.conformance import compare
+    rules = compare.rules_from([{"path": "$.url", "matcher": r"regex:^https://shopify-draft-proxy\.local/"}], [])
+    captured = {"url": "https://cdn.shopify.com/s/files/1/0637/5541/9881/files/png.png?v=1"}
+    (line,) = compare.diff(captured, {"url": "https://cdn.shopify.com/s/files/1/0000/0000/0001/files/png.png?v=2"},
+                           rules)
+    assert "does not satisfy" in line and "fails it too" in line
+    # Still a failure: the comparison is not weakened.
+    assert compare.diff(captured, {"url": "https://shopify-draft-proxy.local/media/x.png"}, rules) == []
