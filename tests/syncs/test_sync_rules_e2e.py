@@ -10,15 +10,23 @@ earlier ones did. Catalogues are a handful of products.
 from __future__ import annotations
 
 import json
-import threading
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime
 from typing import Any
 
 import pytest
-from rq import Queue
+from rq import Queue, Worker
+from rq.job import Job
 
 from jobs import queues
 from tests.bridge.conftest import bearer, connect
+from tests.conftest import worker_environment
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SKU = {"cloudinary_field": "sku", "shopify_field": "sku"}
 VERSION = 1711111111
@@ -286,8 +294,12 @@ def test_sync_survives_server_errors_and_throttling(make_store, work, sim):
     store = make_store([{"title": "F1", "variants": [{"sku": "F-1"}]},
                         {"title": "F2", "variants": [{"sku": "F-2"}]}])
     sync_id = store.post([asset("f1/a", sku="F-1"), asset("f1/b", sku="F-1"), asset("f2/a", sku="F-2")])
+    # The first two requests (planning reads) fail; the first upload is
+    # throttled, then fails; the first metafield write is throttled. (A
+    # THROTTLED planning read would only add a long bucket wait to the test.)
     sim.control("POST", f"/_sim/shops/{store.domain}/faults", json=[
-        {"kind": "500", "count": 2}, {"kind": "throttle", "count": 1},
+        {"kind": "500", "count": 2},
+        {"kind": "throttle", "count": 1, "operation": "FileCreate"},
         {"kind": "500", "count": 1, "operation": "FileCreate"},
         {"kind": "throttle", "count": 1, "operation": "MetafieldsSet"}])
     work()
@@ -308,28 +320,67 @@ def test_sync_survives_server_errors_and_throttling(make_store, work, sim):
 
 
 # -- 9: two stores at once on two worker processes ------------------------------------------------
+@pytest.fixture
+def two_workers(app):
+    """Two real rq worker processes idling on the media queue (so two syncs
+    queued one after the other go to different workers and run at once);
+    stopped at the end of the test."""
+    env = worker_environment(app.config)
+    procs = [subprocess.Popen([sys.executable, "-m", "jobs.worker", "media"], cwd=ROOT, env=env,
+                              start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    queue = Queue(queues.queue_name(app.config, queues.MEDIA), connection=queues.redis_connection(app.config))
+    try:
+        deadline = time.monotonic() + 30
+        while len(Worker.all(queue=queue)) < 2:
+            assert all(p.poll() is None for p in procs), [p.stderr.read()[-2000:] for p in procs if p.poll()]
+            assert time.monotonic() < deadline, "the workers never started"
+            time.sleep(0.1)
+        yield procs
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)  # warm shutdown: finish the current job, then exit
+        for p in procs:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(5)
+            p.stderr.close()
+
+
 @pytest.mark.slow
-def test_two_stores_sync_at_once_on_two_workers(make_store, app, run_worker):
+def test_two_stores_sync_at_once_on_two_workers(make_store, app, two_workers):
     stores = {letter: make_store([{"title": f"{letter}-shirt", "variants": [{"sku": "SHARED-1"}]},
                                   {"title": f"{letter}-cap", "variants": [{"sku": f"{letter}-2"}]}],
                                  cloud_name=f"cloud-{letter}")
               for letter in "xy"}
+    other = {"x": "y", "y": "x"}
     ids = {letter: store.post([asset(f"{letter}/shirt-1", sku="SHARED-1"), asset(f"{letter}/shirt-2", sku="SHARED-1"),
-                               asset(f"{letter}/cap", sku=f"{letter}-2"), asset("z/cap", sku="x-2" if letter == "y"
-                                                                                 else "y-2")])
+                               asset(f"{letter}/cap", sku=f"{letter}-2"),
+                               asset(f"{other[letter]}/cap", sku=f"{other[letter]}-2")])
            for letter, store in stores.items()}
 
-    results: list[Any] = []
-    workers = [threading.Thread(target=lambda: results.append(run_worker(app.config, "media", timeout=120)))
-               for _ in range(2)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    assert len(results) == 2 and all(r.returncode == 0 for r in results), [r.stderr[-2000:] for r in results]
+    deadline = time.monotonic() + 60
+    statuses: dict[str, dict[str, Any]] = {}
+    while len(statuses) < 2:
+        assert time.monotonic() < deadline, "the syncs did not finish"
+        assert all(p.poll() is None for p in two_workers), "a worker died"
+        for letter, store in stores.items():
+            status = store.status(ids[letter])
+            if status["finished_at"]:
+                statuses[letter] = status
+        time.sleep(0.2)
+
+    connection = queues.redis_connection(app.config)
+    ran_on = {Job.fetch(f"sync-{i}", connection=connection).worker_name for i in ids.values()}
+    assert len(ran_on) == 2, "both syncs ran on one worker"
+    x, y = statuses["x"], statuses["y"]
+    assert x["started_at"] < y["finished_at"] and y["started_at"] < x["finished_at"], "the syncs did not overlap"
 
     for letter, store in stores.items():
-        store.succeeded(ids[letter])
+        assert statuses[letter]["status"] == "succeeded", statuses[letter]
         products = store.products()
         assert set(products) == {f"{letter}-shirt", f"{letter}-cap"}
         shirt, cap = products[f"{letter}-shirt"], products[f"{letter}-cap"]
@@ -342,4 +393,5 @@ def test_two_stores_sync_at_once_on_two_workers(make_store, app, run_worker):
         files = store.state()["files"]
         assert len(files) == 3 and all(f"/cloud-{letter}/" in f["originalSource"] for f in files), files
         # The other store's SKU matches nothing here.
-        assert [r["public_id"] for r in store.report(ids[letter]) if r["action"] == "skipped"] == ["z/cap"]
+        assert [r["public_id"] for r in store.report(ids[letter]) if r["action"] == "skipped"] == [
+            f"{other[letter]}/cap"]
