@@ -319,6 +319,66 @@ def test_sync_survives_server_errors_and_throttling(make_store, work, sim):
     assert len(store.state()["files"]) == 3
 
 
+# -- link modes, swatches and dry runs through a real worker -------------------------------------
+def test_link_modes_swatches_and_dry_run(make_store, work):
+    def merchant(n):
+        return [{"src": f"https://example.com/merchant-{i}.jpg"} for i in range(n)]
+    store = make_store([{"title": "Over", "variants": [{"sku": "O-1"}], "media": merchant(3)},
+                        {"title": "Pos", "variants": [{"sku": "P-1"}], "media": merchant(3)},
+                        {"title": "Past", "variants": [{"sku": "P-2"}], "media": merchant(1)},
+                        {"title": "Pre", "variants": [{"sku": "R-1"}], "media": merchant(1)},
+                        {"title": "Reset", "variants": [{"sku": "Z-1"}], "media": merchant(2)},
+                        {"title": "Swatchy", "handle": "swatchy", "variants": [{"sku": "W-1"}, {"sku": "W-2"}]},
+                        {"title": "Dry", "variants": [{"sku": "D-1"}], "media": merchant(1)}])
+    before = {title: p.gallery for title, p in store.products().items()}
+    swatch = {"asset_type_field": "kind"}
+    ids = {
+        "overwrite": store.post([asset("o/a", sku="O-1"), asset("o/b", sku="O-1")], link_mode="overwrite"),
+        "position": store.post([asset("p/a", sku="P-1"), asset("p/b", sku="P-1")], link_mode="position", position=2),
+        "past": store.post([asset("q/a", sku="P-2")], link_mode="position", position=5),
+        "prepend": store.post([asset("r/a", sku="R-1")], link_mode="prepend"),
+        "reset": store.post([asset("z/a", sku="Z-1")], link_mode="reset"),
+        "variant swatch": store.post([asset("w/chip", sku="W-1", kind="swatch"), asset("w/photo", sku="W-1")],
+                                     settings=swatch),
+        "product swatch": store.post([asset("w/fabric", handle="swatchy", kind="Swatch")], settings=swatch,
+                                     match={"cloudinary_field": "handle", "shopify_field": "handle"}),
+        "dry": store.post([asset("d/a", sku="D-1")], link_mode="reset", dry_run=True),
+    }
+    work()
+
+    for sync_id in ids.values():
+        store.succeeded(sync_id)
+    products = store.products()
+    media = {title: p.doc and {e["public_id"]: e["media_id"] for e in p.doc} for title, p in products.items()}
+    for title in ("Over", "Pos", "Past", "Pre", "Reset", "Swatchy"):
+        products[title].check_consistent()
+    assert products["Over"].gallery == [media["Over"]["o/a"], media["Over"]["o/b"], before["Over"][2]]
+    assert products["Pos"].gallery == [before["Pos"][0], media["Pos"]["p/a"], media["Pos"]["p/b"], *before["Pos"][1:]]
+    assert products["Past"].gallery == [*before["Past"], media["Past"]["q/a"]]
+    assert products["Pre"].gallery == [media["Pre"]["r/a"], *before["Pre"]]
+    assert products["Reset"].gallery == [media["Reset"]["z/a"]]
+    files = {f["id"] for f in store.state()["files"]}
+    assert set(before["Over"][:2]) | set(before["Reset"]) <= files, "the merchant's own files were deleted"
+
+    # Swatches stay out of the gallery and are referenced by cloudinary.swatch.
+    swatchy = products["Swatchy"]
+    assert swatchy.linked() == ["w/photo"] and swatchy.gallery == [media["Swatchy"]["w/photo"]]
+    state = store.state()
+    swatches = {m["ownerId"]: m for m in state["metafields"] if (m["namespace"], m["key"]) == ("cloudinary", "swatch")}
+    variant_ids = {v["sku"]: v["id"] for v in swatchy.data["variants"]}
+    assert set(swatches) == {variant_ids["W-1"], swatchy.data["id"]}
+    by_id = {f["id"]: f for f in state["files"]}
+    for m in swatches.values():
+        assert m["type"] == "file_reference" and m["value"] in by_id and m["value"] not in swatchy.gallery
+    assert "chip" in by_id[swatches[variant_ids["W-1"]]["value"]]["filename"]
+    assert "fabric" in by_id[swatches[swatchy.data["id"]]["value"]]["filename"]
+
+    # The dry run planned a reset and wrote nothing.
+    assert products["Dry"].gallery == before["Dry"] and products["Dry"].doc == []
+    assert sorted(r["action"] for r in store.report(ids["dry"])) == ["created", "removed"]
+    assert store.status(ids["dry"])["dry_run"] is True
+
+
 # -- 9: two stores at once on two worker processes ------------------------------------------------
 @pytest.fixture
 def two_workers(app):
