@@ -288,6 +288,27 @@ def _variables(root: str, replay: Replay, request: dict[str, Any]) -> dict[str, 
     return {}
 
 
+def _raw_variables(root: str, capture: Any, request: dict[str, Any]) -> Any:
+    """A request's variables as recorded, before any replayed answer fills them in."""
+    if "variables" in request:
+        return request["variables"]
+    if request.get("variablesCapturePath"):
+        return jsonpath.get(capture, request["variablesCapturePath"], None)
+    if request.get("variablesPath"):
+        return _read_json(root, request["variablesPath"])
+    return None
+
+
+def _string_values(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _string_values(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _string_values(v)]
+    return []
+
+
 def _normal(document: str) -> str:
     return " ".join(re.sub(r"#[^\n]*", "", document).split())
 
@@ -383,6 +404,13 @@ def _run(root: str, spec: dict[str, Any], result: Result) -> None:
             # The primary request is replayed whole: all its answer created
             # (not only the targeted part) must not be seeded.
             created |= created_ids(_at(capture, _answer_root(jsonpath.parse(target["capturePath"]))))
+    if primary_request:
+        # A definition created without its id selected is known by key; its
+        # namespace is one the primary request names.
+        names = [v for v in _string_values(_raw_variables(root, capture, primary_request))
+                 if re.fullmatch(r"[\w-]+", v)]
+        for marker in [m for m in created if m.startswith("MetafieldDefinition?*/")]:
+            created |= {marker.replace("?*/", f"?{name}/", 1) for name in names}
     _needs_unrecorded_products(capture, targets)
     replay = Replay(root, spec, capture, exclude, created)
     global_rules = comparison.get("expectedDifferences") or []

@@ -296,6 +296,8 @@ class Seeder:
     def _definition(self, num: int, node: dict[str, Any]) -> None:
         if not all(isinstance(node.get(k), str) for k in ("namespace", "key", "ownerType")):
             return
+        if f"MetafieldDefinition?{node['namespace']}/{node['key']}" in self.created:
+            return
         if not self._first(f"MetafieldDefinition/{num}"):
             return
         if any(d.id == num for d in self.catalog.metafield_definitions):
@@ -365,6 +367,11 @@ def created_ids(value: Any) -> set[str]:
                 kinds = next((k for name, k in CREATING_KEYS.items() if key == name or key.endswith(name)), None)
                 if kinds is not None:
                     collect(v, kinds)
+                    if key == "createdDefinition" and isinstance(v, dict) and "id" not in v \
+                            and isinstance(v.get("key"), str):
+                        # Created, but the document did not select its id:
+                        # known by namespace (or "*", any the request used) and key.
+                        out.add(f"MetafieldDefinition?{v.get('namespace') or '*'}/{v['key']}")
                 else:
                     walk(v)
         elif isinstance(node, list):

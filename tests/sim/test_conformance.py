@@ -46,6 +46,7 @@ PASSING = {
     "media/staged-upload-default-http-method-put",
     "media/staged-upload-targets-parity",
     "media/staged_uploads_create_required_args",
+    "metafield-definitions/metafield-definition-update-pin",
     "metafield-definitions/metafield-definition-validation-affects-values",
     "metafield-definitions/metafield-definition-validations-input",
     "metafields/custom-data-metafield-type-matrix",
@@ -251,3 +252,20 @@ def test_a_matcher_only_the_recording_proxy_satisfies_is_named_as_such():
     assert "does not satisfy" in line and "fails it too" in line
     # Still a failure: the comparison is not weakened.
     assert compare.diff(captured, {"url": "https://shopify-draft-proxy.local/media/x.png"}, rules) == []
+
+
+def test_a_definition_created_without_its_id_selected_is_not_seeded():
+    # update-pin: createdDefinition { key pinnedPosition } only; a later upstream
+    # read shows the definition (id and namespace) as the request left it.
+    from shopify_sim.catalog import Catalog
+    from shopify_sim.conformance.seed import Seeder, created_ids
+    answer = {"createPinTarget": {"createdDefinition": {"key": "pin_true", "pinnedPosition": None}}}
+    assert created_ids(answer) == {"MetafieldDefinition?*/pin_true"}
+    later = {"upstreamCalls": [{"response": {"body": {"data": {"metafieldDefinitions": {"nodes": [
+        {"id": "gid://shopify/MetafieldDefinition/229608096050", "namespace": "update_pin", "key": "pin_true",
+         "ownerType": "PRODUCT", "pinnedPosition": 50},
+        {"id": "gid://shopify/MetafieldDefinition/229608096051", "namespace": "other", "key": "pin_true",
+         "ownerType": "PRODUCT", "pinnedPosition": None}]}}}}}]}
+    catalog = Catalog()
+    Seeder(catalog, now=1_800_000_000).seed(later, created={"MetafieldDefinition?update_pin/pin_true"})
+    assert [(d.namespace, d.key) for d in catalog.metafield_definitions] == [("other", "pin_true")]
