@@ -111,7 +111,8 @@ def _request(products: list[dict], per_product: int, mode: str) -> SyncRequest:
     """The sync request for one batch. The contract caps a request at 1,000
     assets; a bigger batch stands for several requests' worth, so the assets
     are validated one by one and the cap is not applied."""
-    from jobs.planner.request import Asset, Match, SettingsOverride
+    from jobs.planner.request import Asset, Match
+    from jobs.planner.settings import SettingsOverride
     return SyncRequest.model_construct(
         dry_run=False, match=Match(cloudinary_field="sku", shopify_field="sku"), link_mode=mode, position=None,
         order_by="sequence_number", settings=SettingsOverride(), variant_images=False, excluded_groups=[],

@@ -33,7 +33,7 @@ from .context import with_app_context
 from .planner import (Action, PlanContext, ProductMatch, ProductTarget, SyncRequest, assign_groups, build_groups,
                       plan_product, unplaced_rows)
 from .planner.plan import ProductPlan, plan_to_json
-from .planner.request import Settings, SettingsOverride
+from .planner.settings import Settings, SettingsOverride
 
 LINKED = ("created", "replaced", "moved", "unchanged")
 DONE = ("done", "failed", "aborted")

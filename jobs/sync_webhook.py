@@ -34,6 +34,7 @@ from shopify_app.models import BridgeCredential, Sync
 
 from . import queues
 from .context import with_app_context
+from .planner.settings import webhook_url_problem
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +85,6 @@ def event_for(sync: Sync) -> tuple[str, dict[str, Any]]:
 
 @with_app_context
 def deliver_sync_completed(sync_id: str) -> str:
-    from cloudinary_bridge.settings import webhook_url_problem
-
     sync = db.session.get(Sync, sync_id)
     if sync is None:
         return "sync gone"

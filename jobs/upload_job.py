@@ -46,7 +46,8 @@ from .executor.files import (FAILED, FILE_UPDATE_COST, MAX_FILES_PER_CALL, MISSI
 from .executor.video import MAX_VIDEO_BYTES, DownloadError, put_staged, stream_download
 from .planner.delivery import Delivery, delivery_for
 from .planner.naming import alt_text, filename_for
-from .planner.request import MAX_ASSETS, Asset, Settings, SettingsOverride
+from .planner.request import MAX_ASSETS, Asset
+from .planner.settings import Settings, SettingsOverride
 
 RESUME_CLOCK_SLACK = 600  # seconds: our clock vs Shopify's createdAt when looking for a lost file
 # Report words (SyncItem.action) -> the per-asset status of GET /uploads/{id}.

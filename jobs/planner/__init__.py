@@ -1,6 +1,7 @@
 """The Link to Products planner: pure decisions, no I/O.
 
-request  -> the contract's request and settings models
+settings -> a connection's settings and a batch's overrides (transformation: their grammar)
+request  -> the contract's sync request
 grouping -> groups by the match field (exclusions, swatches split out)
 ordering -> order within a group
 naming   -> filenames (and the theme snippet's decoder) and alt text
@@ -12,7 +13,8 @@ from .grouping import Group, Grouping, build_groups
 from .plan import (Action, PlanContext, PlannedAsset, ProductMatch, ProductPlan, ProductState, ProductTarget,
                    Slot, SyncPlan, assign_groups, plan_product, plan_sync, reorder_moves, resolve, unplaced_rows)
 from .productmedia import ProductMediaEntry, dump_document, parse_document
-from .request import Asset, Settings, SettingsOverride, SyncRequest
+from .request import Asset, SyncRequest
+from .settings import Settings, SettingsOverride
 
 __all__ = [
     "Action", "Asset", "Group", "Grouping", "PlanContext", "PlannedAsset", "ProductMatch", "ProductMediaEntry",

@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 from cloudinary.utils import cloudinary_url
 
-from .request import Asset, Settings
+from .request import Asset
+from .settings import Settings
 
 # Formats Shopify accepts as product images; anything else is converted by
 # Cloudinary on delivery (vector art rasterises to PNG to keep transparency).

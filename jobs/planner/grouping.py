@@ -15,7 +15,8 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from .ordering import order_assets
-from .request import Asset, AssetKey, Settings, SyncRequest
+from .request import Asset, AssetKey, SyncRequest
+from .settings import Settings
 
 SWATCH = "swatch"
 

@@ -29,7 +29,8 @@ from .delivery import Delivery, delivery_for, swatch_delivery
 from .grouping import Group, Grouping, Unplaced, build_groups
 from .naming import alt_text, filename_for
 from .productmedia import ProductMediaEntry, dump_document
-from .request import Asset, AssetKey, Settings, SyncRequest
+from .request import Asset, AssetKey, SyncRequest
+from .settings import Settings
 
 MAX_PRODUCT_MEDIA = 250  # Shopify: PRODUCT_MEDIA_LIMIT_EXCEEDED above this
 

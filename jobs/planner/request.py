@@ -1,5 +1,5 @@
-"""The Link to Products request and its settings, as the bridge contract
-defines them (spec: "Settings" and "Link to Products: syncs").
+"""The Link to Products request, as the bridge contract defines it (spec:
+"Link to Products: syncs"); its settings are in `settings`.
 
 These models are the single definition: the bridge validates request bodies
 with them and the planner reads the validated objects, so both always agree
@@ -7,83 +7,16 @@ on names, defaults and limits.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .settings import SettingsOverride
 
 MAX_ASSETS = 1000  # the Cloudinary selection limit (contract "Limits")
 
 LinkMode = Literal["overwrite", "reset", "append", "prepend", "position"]
 LINK_MODES: tuple[str, ...] = ("overwrite", "reset", "append", "prepend", "position")
-
-_ALT_SOURCE = re.compile(r"^(display_name|public_id|none|(metadata|context):\S+)$")
-
-
-class Settings(BaseModel):
-    """A connection's settings (the Setup tab). Unknown keys are rejected."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    default_transformation: str = Field("", max_length=1000)
-    alt_text_source: str = "display_name"
-    filename_format: Literal["public_id", "all_metadata"] = "public_id"
-    video_behavior: Literal["placeholder", "full_video", "none"] = "placeholder"
-    asset_type_field: Optional[str] = Field(None, min_length=1, max_length=255)
-    sync_completed_webhook_url: Optional[str] = Field(None, max_length=2048)
-    cache_busting: bool = False
-
-    @field_validator("alt_text_source")
-    @classmethod
-    def _alt_source(cls, value: str) -> str:
-        if not _ALT_SOURCE.match(value):
-            raise ValueError("must be display_name, public_id, none, metadata:<key> or context:<key>")
-        return value
-
-    @field_validator("default_transformation")
-    @classmethod
-    def _transformation(cls, value: str) -> str:
-        value = value.strip().strip("/")
-        # A transformation is URL path components; whitespace, '?' or '#'
-        # would produce a broken delivery URL.
-        if re.search(r"[\s?#]", value):
-            raise ValueError("must be a Cloudinary transformation string such as w_1200,h_1200,c_fill")
-        return value
-
-    @field_validator("sync_completed_webhook_url")
-    @classmethod
-    def _webhook_url(cls, value: Optional[str]) -> Optional[str]:
-        # Whether the address is public (and https-only outside development)
-        # is checked where the deployment mode is known: the bridge.
-        if value is not None and not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError("must be an http(s) URL or null")
-        return value
-
-
-class SettingsOverride(Settings):
-    """`settings` inside a sync request: any subset, for that batch only."""
-
-    default_transformation: Optional[str] = Field(None, max_length=1000)  # type: ignore[assignment]
-    alt_text_source: Optional[str] = None  # type: ignore[assignment]
-    filename_format: Optional[Literal["public_id", "all_metadata"]] = None  # type: ignore[assignment]
-    video_behavior: Optional[Literal["placeholder", "full_video", "none"]] = None  # type: ignore[assignment]
-    cache_busting: Optional[bool] = None  # type: ignore[assignment]
-
-    @field_validator("alt_text_source")
-    @classmethod
-    def _alt_source(cls, value: Optional[str]) -> Optional[str]:
-        return None if value is None else Settings._alt_source(value)
-
-    @field_validator("default_transformation")
-    @classmethod
-    def _transformation(cls, value: Optional[str]) -> Optional[str]:
-        return None if value is None else Settings._transformation(value)
-
-    def apply_to(self, base: Settings) -> Settings:
-        """The settings in force for one batch: `base` with the keys this
-        override sets (explicit nulls included: `asset_type_field: null`
-        switches swatches off for the batch)."""
-        return base.model_copy(update=self.model_dump(exclude_unset=True))
 
 
 class Asset(BaseModel):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudinary_bridge.transformation import Param, TransformationError, parse
+from jobs.planner.transformation import Param, TransformationError, parse
 
 VALID = [
     "",
