@@ -146,7 +146,7 @@ def file_create(ctx: Any, info: Any, files: list[dict[str, Any]]) -> dict[str, A
                                      "MISMATCHED_FILENAME_AND_ORIGINAL_SOURCE"))
             continue
         kind = CONTENT_TYPE_KINDS[content_type] if content_type else guess_kind(source)
-        if kind in (VIDEO, MODEL_3D) and source.staged is None:
+        if kind in (VIDEO, MODEL_3D) and not source.uploaded:
             # Shopify accepts videos and 3D models only from staged uploads.
             errors.append(user_error(["files", i, "originalSource"],
                                      f"Invalid {'video' if kind == VIDEO else '3d model'} url={url}", "INVALID"))

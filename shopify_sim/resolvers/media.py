@@ -35,7 +35,7 @@ def create_media_inputs(ctx: Any, product: Product, inputs: list[dict[str, Any]]
             continue
         source = read_source(ctx, url)
         invalid = source is None
-        if not invalid and kind in (VIDEO, MODEL_3D) and source.staged is None:
+        if not invalid and kind in (VIDEO, MODEL_3D) and not source.uploaded:
             invalid = True  # videos and 3D models only from staged uploads
         if not invalid and kind == EXTERNAL_VIDEO and not is_external_video_url(url):
             invalid = True

@@ -20,6 +20,11 @@ IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "gif", "webp", "heic", "svg", "tif", "
 VIDEO_EXTENSIONS = {"mp4", "mov", "webm", "m4v"}
 MODEL_EXTENSIONS = {"glb", "usdz"}
 MAX_SOURCE_LENGTH = 2048
+# Shopify's own storage: a video or 3D model already there needs no staged
+# upload (captured, file_create_content_type_inference: a Video created from
+# https://shopify-video-production-core-originals.storage.googleapis.com/c/o/v/….mp4).
+SHOPIFY_STORAGE_HOSTS = {"shopify-video-production-core-originals.storage.googleapis.com",
+                         "shopify-staged-uploads.storage.googleapis.com"}
 
 CONTENT_TYPE_KINDS = {"IMAGE": MEDIA_IMAGE, "FILE": GENERIC_FILE, "VIDEO": VIDEO,
                       "EXTERNAL_VIDEO": EXTERNAL_VIDEO, "MODEL_3D": MODEL_3D}
@@ -32,6 +37,12 @@ class Source:
     staged: Optional[StagedUpload]
     filename: str  # from the URL's last path segment (or the staged upload)
     raw_extension: str  # as written, no dot; "" if none
+
+    @property
+    def uploaded(self) -> bool:
+        """Whether the bytes are already in Shopify's storage (a staged
+        upload, or a file Shopify hosts): required for videos and 3D models."""
+        return self.staged is not None or urlparse(self.url).netloc.lower() in SHOPIFY_STORAGE_HOSTS
 
     @property
     def extension(self) -> str:

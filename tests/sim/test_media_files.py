@@ -533,3 +533,18 @@ def test_file_saved_searches_page_over_the_shops_saved_searches(sim_api):
     assert page["pageInfo"]["hasNextPage"] is True
     rest = sim_api.data(read, {"first": 5, "after": page["pageInfo"]["endCursor"]})["fileSavedSearches"]
     assert [n["name"] for n in rest["nodes"]] == ["Videos"]
+
+
+def test_a_video_already_in_shopifys_storage_needs_no_staged_upload(sim_api):
+    # Captured (file_create_content_type_inference): a .mp4 on Shopify's video storage, no
+    # contentType, became a Video; the same file elsewhere is refused.
+    sim_api.create_shop()
+    hosted = ("https://shopify-video-production-core-originals.storage.googleapis.com/c/o/v/"
+              "7407cdf56b214380adcd711501b2627a.mp4?external_video_id=87291465")
+    body = sim_api.data("""mutation($files: [FileCreateInput!]!) { fileCreate(files: $files) {
+        files { __typename fileStatus } userErrors { field message code } } }""", {"files": [{"originalSource": hosted}]})
+    assert body["fileCreate"] == {"files": [{"__typename": "Video", "fileStatus": "UPLOADED"}], "userErrors": []}
+    elsewhere = "https://videos.example.com/clip.mp4"
+    body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": elsewhere}]})
+    assert body["fileCreate"]["userErrors"] == [{"field": ["files", "0", "originalSource"], "code": "INVALID",
+                                                 "message": f"Invalid video url={elsewhere}"}]
