@@ -157,6 +157,10 @@ class Replay:
         shop.id = _captured_shop_id(capture)
         state.shops[domain] = shop
         self.token = state.issue_token(domain, CLIENT_ID, list(SCOPES), expiring=False).token
+        # The recording's delegate token without product write access
+        # (header x-shopify-draft-proxy-manage-products: false).
+        self.token_without_write_products = state.issue_token(
+            domain, CLIENT_ID, [s for s in SCOPES if s != "write_products"], expiring=False).token
         self.client = self.app.test_client()
         seeder = Seeder(shop.catalog, now=self.clock.now, shop_gid=gid("Shop", shop_id(shop)))
         seeder.seed(capture, exclude=exclude, created=created)
@@ -176,7 +180,9 @@ class Replay:
         from ..schema import API_VERSION
         self.clock.tick()
         variables = _remap(variables, self.id_map)
-        sent = {"X-Shopify-Access-Token": self.token}
+        manage_products = str((headers or {}).get("x-shopify-draft-proxy-manage-products", "true")).lower()
+        token = self.token_without_write_products if manage_products == "false" else self.token
+        sent = {"X-Shopify-Access-Token": token}
         response = self.client.post(f"/{self.domain}/admin/api/{API_VERSION}/graphql.json",
                                     json={"query": document, "variables": variables}, headers=sent)
         body = response.get_json(silent=True)

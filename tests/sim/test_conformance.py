@@ -27,6 +27,7 @@ PASSING = {
     "media/media-file-create-batch-size-limit",
     "media/media-file-create-input-validation",
     "media/media-file-create-large-batch-timestamps",
+    "media/media-file-create-references-authorization",
     "media/media-file-create-root-dispatch-validation",
     "media/media-file-create-then-image-read",
     "media/media-file-create-validation-branches",
@@ -269,3 +270,11 @@ def test_a_definition_created_without_its_id_selected_is_not_seeded():
     catalog = Catalog()
     Seeder(catalog, now=1_800_000_000).seed(later, created={"MetafieldDefinition?update_pin/pin_true"})
     assert [(d.namespace, d.key) for d in catalog.metafield_definitions] == [("other", "pin_true")]
+
+
+def test_a_request_recorded_without_product_write_access_is_replayed_without_it():
+    # media-file-create-references-authorization: the recording's delegate token lacked
+    # write_products (header x-shopify-draft-proxy-manage-products: false).
+    report = run(ROOT, ["media"])
+    result = next(r for r in report.results if r.name == "media/media-file-create-references-authorization")
+    assert result.status == "passed", result.details
