@@ -136,7 +136,12 @@ class Replay:
         # deterministic: each request sees the previous one's effects as
         # "just now", as the captures recorded them.
         self.clock = StepClock()
-        self.app = create_app({"TESTING": True, "SIM_WEBHOOK_THREAD": False, "SIM_PROCESSING_DELAY": 0.5,
+        # Processing takes seconds at Shopify (media-file-interface-fields:
+        # created 17:46:19, READY 17:46:21; product-variant-media-validation:
+        # media still processing a dozen requests after its creation): 5 s of
+        # simulated time is 100 replayed requests. Captures that read
+        # finished media are replayed after WAIT_FOR_PROCESSING.
+        self.app = create_app({"TESTING": True, "SIM_WEBHOOK_THREAD": False, "SIM_PROCESSING_DELAY": PROCESSING_DELAY,
                                "SIM_CLOCK": self.clock})
         state = self.app.extensions["sim_state"]
         sim_app = App(client_id=CLIENT_ID, client_secret="conformance", application_url="https://example.com",
@@ -521,6 +526,7 @@ def _remap(value: Any, id_map: dict[str, str]) -> Any:
 
 
 WAIT_FOR_PROCESSING = 30.0
+PROCESSING_DELAY = 5.0
 
 
 def _waited_for_processing(value: Any) -> bool:

@@ -144,18 +144,23 @@ def _variant_media_errors(ctx: Any, product: Product, pairs: list[dict[str, Any]
     if len(pairs) > MAX_VARIANT_MEDIA_PAIRS:
         return [user_error(["variantMedia"], "Exceeded 100 variant-media pairs per mutation.",
                            "MAXIMUM_VARIANT_MEDIA_PAIRS_EXCEEDED")]
-    seen: set[str] = set()
+    # Captured (product-variant-media-validation): a variant named twice is
+    # one error at its first input, and nothing else is checked.
+    firsts: dict[str, int] = {}
+    repeated: list[int] = []
+    for i, pair in enumerate(pairs):
+        if pair["variantId"] in firsts and firsts[pair["variantId"]] not in repeated:
+            repeated.append(firsts[pair["variantId"]])
+        firsts.setdefault(pair["variantId"], i)
+    if repeated:
+        return [user_error(["variantMedia", i, "variantId"], "Variant was specified in more than one media input.",
+                           "PRODUCT_VARIANT_SPECIFIED_MULTIPLE_TIMES") for i in repeated]
     for i, pair in enumerate(pairs):
         variant = catalog.variant_by_gid(pair["variantId"])
         if variant is None or variant.product_id != product.id:
             errors.append(user_error(["variantMedia", i, "variantId"], "Variant does not exist on the specified "
                                      "product.", "PRODUCT_VARIANT_DOES_NOT_EXIST_ON_PRODUCT"))
             continue
-        if pair["variantId"] in seen:
-            errors.append(user_error(["variantMedia", i, "variantId"], "Variant was specified in more than one "
-                                     "media input.", "PRODUCT_VARIANT_SPECIFIED_MULTIPLE_TIMES"))
-            continue
-        seen.add(pair["variantId"])
         ids = pair["mediaIds"]
         if not ids:
             errors.append(user_error(["variantMedia", i, "mediaIds"], "The mediaIds list cannot be empty.", "BLANK"))

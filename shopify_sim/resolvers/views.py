@@ -260,6 +260,9 @@ def variant_view(ctx: Any, v: Variant) -> dict[str, Any]:
         "barcode": v.barcode or None,
         "price": v.price,
         "position": v.position,
+        # Products here have the one option Shopify gives a product created
+        # without options (captured: [{"name": "Title", "value": "Default Title"}]).
+        "selectedOptions": [{"__typename": "SelectedOption", "name": "Title", "value": v.title}],
         "createdAt": iso(v.created_at),
         "updatedAt": iso(v.updated_at),
         "product": lambda info: product_view(ctx, catalog.products[v.product_id]),

@@ -252,3 +252,13 @@ def test_sku_and_barcode_search_folds_case_beyond_ascii(sim_api):
         assert handles(sim_api, query) == ["umlaut-shirt"], query
         assert [v["sku"] for v in sim_api.data(VARIANTS, {"q": query})["productVariants"]["nodes"]] == ["ÄÖÜ-ß 1"]
     assert handles(sim_api, 'sku:"ÄÖÜ-ß 2"') == []
+
+
+def test_variants_have_the_default_title_option(sim_api):
+    # Captured (product-variant-media-validation, products-partial-overlay-read): a product
+    # created without options has one variant with selectedOptions [{Title: Default Title}].
+    sim_api.create_shop()
+    body = sim_api.data("""mutation { productCreate(product: {title: "Plain"}) { product {
+        variants(first: 5) { nodes { title selectedOptions { name value } } } } } }""")
+    assert body["productCreate"]["product"]["variants"]["nodes"] == [
+        {"title": "Default Title", "selectedOptions": [{"name": "Title", "value": "Default Title"}]}]

@@ -548,3 +548,22 @@ def test_a_video_already_in_shopifys_storage_needs_no_staged_upload(sim_api):
     body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": elsewhere}]})
     assert body["fileCreate"]["userErrors"] == [{"field": ["files", "0", "originalSource"], "code": "INVALID",
                                                  "message": f"Invalid video url={elsewhere}"}]
+
+
+def test_a_variant_named_twice_is_one_error_at_its_first_input(sim_api):
+    # Captured (product-variant-media-validation): append and detach both answer only
+    # PRODUCT_VARIANT_SPECIFIED_MULTIPLE_TIMES at variantMedia.0.variantId.
+    sim_api.create_shop(products=[shirt(media=2)])
+    sim_api.finish_processing()
+    pid = product_gid(sim_api, "red-shirt")
+    first, second = gallery_ids(sim_api, pid)
+    variant = sim_api.data(GALLERY, {"id": pid})["product"]["variants"]["nodes"][0]["id"]
+    pairs = [{"variantId": variant, "mediaIds": [first]}, {"variantId": variant, "mediaIds": [second]}]
+    for name, input_type in (("productVariantAppendMedia", "ProductVariantAppendMediaInput"),
+                             ("productVariantDetachMedia", "ProductVariantDetachMediaInput")):
+        body = sim_api.data(f"""mutation($p: ID!, $m: [{input_type}!]!) {{ {name}(productId: $p,
+            variantMedia: $m) {{ productVariants {{ id }} userErrors {{ field message code }} }} }}""",
+                            {"p": pid, "m": pairs})
+        assert body[name] == {"productVariants": None, "userErrors": [{
+            "field": ["variantMedia", "0", "variantId"], "code": "PRODUCT_VARIANT_SPECIFIED_MULTIPLE_TIMES",
+            "message": "Variant was specified in more than one media input."}]}, name
