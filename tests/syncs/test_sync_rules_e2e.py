@@ -245,6 +245,7 @@ def test_cache_busting_identical_rerun_and_new_version(make_store, work):
     assert boot.doc[1]["public_id"] == f"v{back_stamp}/boot/back"
 
     assert [r["action"] for r in store.report(again)] == ["unchanged", "unchanged"]
+    assert ["fileCreate"] in mutations_between(store, s1) and ["fileCreate"] in mutations_between(store, s3)
     assert mutations_between(store, s2) == [], "an identical second sync wrote to the store"
 
     # 6: the new version replaced the old media in place: no second copy of boot/front.
