@@ -131,9 +131,13 @@ def test_scenarios_that_matched_shopify_keep_matching(report: Report):
 @pytest.mark.slow
 def test_costs_of_replayed_requests_mostly_match_shopify(report: Report):
     costs = report.cost_summary()
-    # Requested cost is static: nearly every recorded value is reproduced.
+    # Requested cost is static: nearly every recorded value is reproduced
+    # (378 of 381, at most 3 off, when last measured; see COST.md).
     assert costs["requested"]["total"] > 300
-    assert costs["requested"]["exact"] / costs["requested"]["total"] > 0.9
+    assert costs["requested"]["exact"] / costs["requested"]["total"] > 0.97
+    assert costs["requested"]["max_difference"] <= 3
+    # Actual cost depends on what was returned (326 of 380 when last measured).
+    assert costs["actual"]["exact"] / costs["actual"]["total"] > 0.8
 
 
 def test_runner_prints_the_closing_line_and_fails_on_failures(capsys, tmp_path):
