@@ -1,27 +1,46 @@
-"""Accepting a batch other than a sync (an upload, an unlink) exactly as
-`POST /syncs` accepts one (cloudinary_bridge.syncs): Idempotency-Key replay
-or 409, one `Sync` row committed, then the store's next batch dispatched.
+"""A store's batches over the bridge (syncs, unlinks, uploads: `Sync` rows
+of one kind each), handled one way: Idempotency-Key replay or 409, the row
+committed with the settings in force, the 202, the store's next batch
+dispatched; and the same poll, abort and report for every kind.
 
-Keys share one namespace per store with syncs (a unique index): a key first
-used for another kind of batch is a 409, never someone else's answer.
+Keys share one namespace per store across kinds (a unique index): a key
+first used for another kind of batch is a 409, never someone else's answer.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import re
 from typing import Any, Callable
 
-from flask import Response, g, request
+from flask import Response, current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from jobs.sync_dispatch import FINISHED, dispatch_next
+from jobs.sync_webhook import notify_sync_ended
 from shopify_app.extensions import db
 from shopify_app.models import Sync, utcnow
-from shopify_app.problems import Problem
+from shopify_app.problems import PROBLEM_TYPE_BASE, Problem
+from shopify_app.sync_views import report_csv, report_filename, report_rows
 
 from .settings import effective_settings
-from .syncs import IDEMPOTENCY_KEY, _body_hash, _conflict, _dispatch
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+IDEMPOTENCY_PARAMETER = {"name": "Idempotency-Key", "in": "header", "required": False,
+                         "description": "Same key and body: the first response, no second sync. "
+                                        "Same key, other body: 409.",
+                         "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
+REPORT_FORMAT_PARAMETER = {"name": "format", "in": "query", "required": False,
+                           "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}}
 
 Respond = Callable[[Sync, bool], Response]  # (the batch, replayed?) -> the 202
 
+
+# -- accepting ---------------------------------------------------------------------------------------
 
 def idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
@@ -31,7 +50,14 @@ def idempotency_key() -> str | None:
 
 
 def body_hash(data: Any) -> str:
-    return _body_hash(data)
+    """What makes two bodies the same request: their canonical JSON."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def idempotency_conflict() -> Problem:
+    return Problem(409, "This Idempotency-Key was already used with a different body.", title="Conflict",
+                   type_=PROBLEM_TYPE_BASE + "idempotency-key-reused")
 
 
 def replay(kind: str, key: str | None, digest: str, respond: Respond) -> Response | None:
@@ -42,17 +68,17 @@ def replay(kind: str, key: str | None, digest: str, respond: Respond) -> Respons
     if earlier is None:
         return None
     if earlier.request_hash != digest or earlier.kind != kind:
-        raise _conflict()
+        raise idempotency_conflict()
     return respond(earlier, True)
 
 
-def accept(kind: str, data: Any, key: str | None, digest: str, respond: Respond, *,
+def accept(kind: str, data: Any, key: str | None, digest: str, respond: Respond, *, dry_run: bool = False,
            settings_overrides: Any = None, **counters: int) -> Response:
     """Store the batch (with the settings in force and the cloud name
-    snapshotted, as a sync, and any known totals such as `assets_total`),
-    answer 202 and hand the store's head over."""
+    snapshotted, and any known totals such as `assets_total`), answer 202
+    and hand the store's head over."""
     settings = effective_settings(g.credential, settings_overrides)
-    sync = Sync(shop_id=g.shop.id, credential_id=g.credential.id, kind=kind, status="queued", dry_run=False,
+    sync = Sync(shop_id=g.shop.id, credential_id=g.credential.id, kind=kind, status="queued", dry_run=dry_run,
                 request=data, idempotency_key=key, request_hash=digest, settings=settings.model_dump(),
                 cloud_name=g.credential.cloud_name, created_at=utcnow(), **counters)
     db.session.add(sync)
@@ -65,5 +91,73 @@ def accept(kind: str, data: Any, key: str | None, digest: str, respond: Respond,
             return earlier
         raise
     response = respond(sync, False)
-    _dispatch(g.shop.id)
+    dispatch(g.shop.id)
     return response
+
+
+def accepted_response(body: dict[str, Any], location: str, replayed: bool) -> Response:
+    """The 202 for a new batch, or its replay for a repeated Idempotency-Key."""
+    response = jsonify(body)
+    response.status_code = 202
+    response.headers["Location"] = location
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def dispatch(shop_id: int) -> None:
+    """Hand the store's next batch to the queue. A failure here leaves the
+    batch safely queued: the next dispatch (another request, the end of the
+    running batch, a status poll) hands it over."""
+    try:
+        dispatch_next(current_app.config, shop_id)
+    except Exception:
+        db.session.rollback()
+        log.exception("dispatch for shop %s failed; the batch stays queued", shop_id)
+
+
+# -- polling, aborting, reporting ---------------------------------------------------------------------
+
+def polled(sync: Sync, reload: Callable[[], Sync]) -> Sync:
+    """The batch as a status poll shows it. Self-healing while the caller
+    polls: a failed hand-over, or a job whose worker died, is handed over
+    again (a no-op when all is well)."""
+    if sync.status in FINISHED:
+        return sync
+    dispatch(sync.shop_id)
+    db.session.expire_all()
+    return reload()
+
+
+def abort(sync: Sync, noun: str) -> None:
+    """Ask the batch to stop before its next step; one still queued ends now
+    (a job already handed to the queue finds it finished and only dispatches
+    the store's next batch). 409 when it has already finished."""
+    db.session.refresh(sync, with_for_update=True)
+    if sync.status in FINISHED:
+        db.session.rollback()
+        raise Problem(409, f"The {noun} has already finished ({sync.status}).", title="Conflict")
+    sync.abort_requested = True
+    if sync.status == "queued":
+        sync.status = "aborted"
+        sync.finished_at = utcnow()
+    db.session.commit()
+    if sync.status == "aborted":
+        dispatch(sync.shop_id)
+        try:
+            notify_sync_ended(current_app.config, sync)
+        except Exception:
+            log.exception("could not queue the completion webhook of %s %s", sync.kind, sync.id)
+
+
+def report_response(sync: Sync) -> Response:
+    """The batch's report rows as JSON or, with `format=csv`, a CSV download."""
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise Problem(400, "format must be json or csv.", title="Bad Request",
+                      errors=[{"field": "format", "message": "must be json or csv"}])
+    rows = report_rows(sync)
+    if fmt == "json":
+        return jsonify(rows)
+    return Response(report_csv(rows), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{report_filename(sync, "csv")}"'})

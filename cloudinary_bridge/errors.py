@@ -64,11 +64,24 @@ def validation_problem(exc: ValidationError, *, prefix: Sequence[Any] = ()) -> P
             errors.append({"field": path, "message": _message(error)})
     limit = next((e for e in exc.errors(include_url=False) if e.get("type") == "too_long"
                   and e.get("ctx", {}).get("max_length") == MAX_ASSETS), None)
-    detail = "The request body is not valid; see `errors`."
     if limit is not None:
-        detail = f"At most {MAX_ASSETS} items per request (the Cloudinary selection limit); see `errors`."
+        return invalid_body(errors, f"At most {MAX_ASSETS} items per request (the Cloudinary selection limit); "
+                                    "see `errors`.")
+    return invalid_body(errors)
+
+
+def invalid_body(errors: list[dict[str, str]], detail: str = "The request body is not valid; see `errors`."
+                 ) -> Problem:
+    """The 422 for a body that parsed but breaks the contract, each error naming its field."""
     return Problem(422, detail, title="Unprocessable Content", type_=PROBLEM_TYPE_BASE + "validation-error",
                    errors=errors)
+
+
+def repeated_asset_errors(repeats: Sequence[tuple[int, int]]) -> list[dict[str, str]]:
+    """Field errors for assets listed twice ((index, first index) pairs)."""
+    return [{"field": f"assets[{index}]",
+             "message": f"repeats assets[{first}] (same resource_type, type and public_id)"}
+            for index, first in repeats]
 
 
 def _reject_constant(name: str) -> Any:

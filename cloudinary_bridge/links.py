@@ -6,18 +6,18 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Optional
 
-from flask import Response, g, jsonify, request
+from flask import g, jsonify, request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from jobs.executor import read_product_states
 from jobs.planner.request import MAX_ASSETS
 from shopify_app.admin_api import for_shop
-from shopify_app.models import Sync
-from shopify_app.problems import PROBLEM_TYPE_BASE, Problem
+from shopify_app.problems import Problem
+from shopify_app.query_params import reject_unknown_params
 
 from . import batch_requests, bp, openapi
-from .errors import json_body, validation_problem
-from .syncs import IDEMPOTENCY_PARAMETER, SyncAccepted, _only_query, accepted
+from .errors import invalid_body, json_body, validation_problem
+from .syncs import SyncAccepted, accepted_response
 
 PRODUCT_GID = re.compile(r"^gid://shopify/Product/[1-9][0-9]{0,19}$")
 MAX_PRODUCTS = 1000
@@ -89,7 +89,7 @@ def _repeats(values: list[str], name: str) -> list[dict[str, str]]:
                    parameters=[{"name": "product_id", "in": "query", "required": True,
                                 "schema": {"type": "string", "pattern": PRODUCT_GID.pattern}}])
 def get_links():
-    _only_query("product_id")
+    reject_unknown_params("product_id")
     product_id = request.args.get("product_id", "")
     if not PRODUCT_GID.match(product_id):
         raise Problem(400, "product_id must be a product GID such as gid://shopify/Product/123.",
@@ -111,27 +111,19 @@ def get_links():
     return jsonify(body)
 
 
-def _accepted(sync: Sync, replayed: bool) -> Response:
-    response = jsonify(accepted(sync))
-    response.status_code = 202
-    response.headers["Location"] = f"{bp.url_prefix}/syncs/{sync.id}"
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
-
-
 @bp.post("/unlinks")
 @openapi.operation("Take assets off products", tag="Links", request=UnlinkRequest, responses={202: SyncAccepted},
-                   parameters=[IDEMPOTENCY_PARAMETER], problems={409: "Idempotency-Key reused with another body."},
+                   parameters=[batch_requests.IDEMPOTENCY_PARAMETER],
+                   problems={409: "Idempotency-Key reused with another body."},
                    description="Queues an unlink: a batch like a sync (GET /syncs/{id}, its abort and report). "
                                "Removes the assets AssetLink linked from those products' galleries and "
                                "productmedia_v1; media AssetLink did not create are never touched.")
 def create_unlink():
-    _only_query()
+    reject_unknown_params()
     key = batch_requests.idempotency_key()
     data = json_body()
     digest = batch_requests.body_hash(data)
-    if (earlier := batch_requests.replay("unlink", key, digest, _accepted)) is not None:
+    if (earlier := batch_requests.replay("unlink", key, digest, accepted_response)) is not None:
         return earlier
     try:
         body = UnlinkRequest.model_validate(data)
@@ -139,8 +131,8 @@ def create_unlink():
         raise validation_problem(exc) from None
     errors = _repeats(body.product_ids, "product_ids") + _repeats(body.public_ids, "public_ids")
     if errors:
-        raise Problem(422, "The request body is not valid; see `errors`.", title="Unprocessable Content",
-                      type_=PROBLEM_TYPE_BASE + "validation-error", errors=errors)
-    return batch_requests.accept("unlink", data, key, digest, _accepted, products_total=len(body.product_ids),
+        raise invalid_body(errors)
+    return batch_requests.accept("unlink", data, key, digest, accepted_response,
+                                 products_total=len(body.product_ids),
                                  assets_total=len(body.product_ids) * len(body.public_ids))
 

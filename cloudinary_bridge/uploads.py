@@ -12,21 +12,20 @@ import re
 from datetime import datetime
 from typing import Any, Literal, Optional
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, g, jsonify
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
-from jobs.sync_dispatch import FINISHED
-from jobs.sync_webhook import notify_sync_ended
 from jobs.upload_job import ASSET_STATUS, UploadRequest
 from shopify_app.extensions import db
-from shopify_app.models import Sync, SyncItem, utcnow
-from shopify_app.problems import PROBLEM_TYPE_BASE, Problem
-from shopify_app.sync_views import Status, report_csv, report_filename, report_rows
+from shopify_app.models import Sync, SyncItem
+from shopify_app.problems import Problem
+from shopify_app.query_params import reject_unknown_params
+from shopify_app.sync_views import Status
 
 from . import batch_requests, bp, openapi
-from .errors import json_body, validation_problem
-from .syncs import IDEMPOTENCY_PARAMETER, Report, _dispatch, _only_query
+from .errors import invalid_body, json_body, repeated_asset_errors, validation_problem
+from .syncs import Report
 
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 AssetStatus = Literal["pending", "uploaded", "reused", "skipped", "failed"]
@@ -100,13 +99,8 @@ def upload_status(sync: Sync) -> dict[str, Any]:
 
 def _accepted(sync: Sync, replayed: bool) -> Response:
     location = f"{bp.url_prefix}/uploads/{sync.id}"
-    response = jsonify(UploadAccepted(id=sync.id, status="queued", created_at=sync.created_at,
-                                      status_url=location).model_dump(mode="json"))
-    response.status_code = 202
-    response.headers["Location"] = location
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    body = UploadAccepted(id=sync.id, status="queued", created_at=sync.created_at, status_url=location)
+    return batch_requests.accepted_response(body.model_dump(mode="json"), location, replayed)
 
 
 def _own_upload(upload_id: str) -> Sync:
@@ -121,11 +115,9 @@ def _validate(data: Any) -> UploadRequest:
         body = UploadRequest.model_validate(data)
     except ValidationError as exc:
         raise validation_problem(exc) from None
-    errors = [{"field": f"assets[{index}]", "message": f"repeats assets[{first}] (same resource_type, type and "
-                                                          f"public_id)"} for index, first in body.repeated_assets()]
+    errors = repeated_asset_errors(body.repeated_assets())
     if errors:
-        raise Problem(422, "The request body is not valid; see `errors`.", title="Unprocessable Content",
-                      type_=PROBLEM_TYPE_BASE + "validation-error", errors=errors)
+        raise invalid_body(errors)
     return body
 
 
@@ -133,12 +125,12 @@ def _validate(data: Any) -> UploadRequest:
 
 @bp.post("/uploads")
 @openapi.operation("Upload assets to the store's Files", tag="Uploads", request=UploadRequest,
-                   responses={202: UploadAccepted}, parameters=[IDEMPOTENCY_PARAMETER],
+                   responses={202: UploadAccepted}, parameters=[batch_requests.IDEMPOTENCY_PARAMETER],
                    problems={409: "Idempotency-Key reused with another body."},
                    description="Queues an upload; poll GET /uploads/{id}. The same asset version with the same "
                                "transformation reuses the file an earlier upload made.")
 def create_upload():
-    _only_query()
+    reject_unknown_params()
     key = batch_requests.idempotency_key()
     data = json_body()
     digest = batch_requests.body_hash(data)
@@ -152,12 +144,8 @@ def create_upload():
 @bp.get("/uploads/<upload_id>")
 @openapi.operation("An upload's status, progress and assets", tag="Uploads", responses={200: UploadStatus})
 def get_upload(upload_id: str):
-    _only_query()
-    sync = _own_upload(upload_id)
-    if sync.status not in FINISHED:
-        _dispatch(sync.shop_id)  # self-healing while the caller polls
-        db.session.expire_all()
-        sync = _own_upload(upload_id)
+    reject_unknown_params()
+    sync = batch_requests.polled(_own_upload(upload_id), lambda: _own_upload(upload_id))
     return jsonify(upload_status(sync))
 
 
@@ -165,23 +153,9 @@ def get_upload(upload_id: str):
 @openapi.operation("Stop an upload before its next batch of files", tag="Uploads", responses={202: UploadStatus},
                    problems={409: "The upload has already finished."})
 def abort_upload(upload_id: str):
-    _only_query()
+    reject_unknown_params()
     sync = _own_upload(upload_id)
-    db.session.refresh(sync, with_for_update=True)
-    if sync.status in FINISHED:
-        db.session.rollback()
-        raise Problem(409, f"The upload has already finished ({sync.status}).", title="Conflict")
-    sync.abort_requested = True
-    if sync.status == "queued":
-        sync.status = "aborted"
-        sync.finished_at = utcnow()
-    db.session.commit()
-    if sync.status == "aborted":
-        _dispatch(sync.shop_id)
-        try:
-            notify_sync_ended(current_app.config, sync)
-        except Exception:
-            current_app.logger.exception("could not queue the completion webhook of upload %s", sync.id)
+    batch_requests.abort(sync, "upload")
     response = jsonify(upload_status(sync))
     response.status_code = 202
     return response
@@ -190,17 +164,7 @@ def abort_upload(upload_id: str):
 @bp.get("/uploads/<upload_id>/report")
 @openapi.operation("One row per asset", tag="Uploads",
                    responses={200: {"application/json": Report, "text/csv": {"type": "string"}}},
-                   parameters=[{"name": "format", "in": "query", "required": False,
-                                "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}}])
+                   parameters=[batch_requests.REPORT_FORMAT_PARAMETER])
 def upload_report(upload_id: str):
-    _only_query("format")
-    sync = _own_upload(upload_id)
-    fmt = request.args.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise Problem(400, "format must be json or csv.", title="Bad Request",
-                      errors=[{"field": "format", "message": "must be json or csv"}])
-    rows = report_rows(sync)
-    if fmt == "json":
-        return jsonify(rows)
-    return Response(report_csv(rows), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{report_filename(sync, "csv")}"'})
+    reject_unknown_params("format")
+    return batch_requests.report_response(_own_upload(upload_id))

@@ -1,7 +1,8 @@
-"""What every batch job of a store shares (uploads and unlinks; syncs have
-the same shape in jobs.sync_job): run only as the store's head batch under
-the store lock, hand the store's next batch over when done, and turn
-failures into a finished batch.
+"""What every batch job of a store shares (syncs, unlinks, uploads): run
+only as the store's head batch under the store lock, hand the store's next
+batch over when done, stop at an abort, turn failures into a finished batch
+and end with one rule for the final status. Product-by-product batches
+(syncs, unlinks) add jobs.product_batch.
 
 A job resumes from what it committed: RQ retries it after a crash or a
 Shopify outage (retries in jobs.queues.JOBS), and a retry only does what is
@@ -47,6 +48,18 @@ def run_as_head(sync_id: str, make_run: Callable[[Sync, Mapping[str, Any]], "Bat
         dispatch_next(config, shop_id)
 
 
+def final_status(*, stopped_early: bool, units: int, failed_units: int, failures: int) -> str:
+    """How a batch ends: `units` are what it works on (products, files),
+    `failures` its failed report rows."""
+    if stopped_early:
+        return "aborted"
+    if units and failed_units == units:
+        return "failed"
+    if failed_units or failures:
+        return "partially_succeeded"
+    return "succeeded"
+
+
 def retries_left() -> int:
     job = get_current_job()
     return int(getattr(job, "retries_left", 0) or 0) if job is not None else 0
@@ -70,6 +83,11 @@ class BatchRun:
 
     def steps(self) -> None:
         raise NotImplementedError
+
+    def abort_requested(self) -> bool:
+        """Read again before each step: an abort stops the batch before its next one."""
+        db.session.refresh(self.sync, ["abort_requested"])
+        return bool(self.sync.abort_requested)
 
     def run(self) -> None:
         sync = self.sync

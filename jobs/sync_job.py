@@ -20,29 +20,21 @@ sync before its next product and everything done so far stays reported.
 from __future__ import annotations
 
 import time
-from typing import Protocol, Sequence
-
 from sqlalchemy import delete, func, select
 
 from shopify_app.extensions import db
 from shopify_app.models import Sync, SyncItem, SyncProduct, utcnow
 from shopify_app.problems import Problem
 
-from .batch_jobs import BatchRun, run_as_head
+from .batch_jobs import run_as_head
 from .context import with_app_context
 from .planner import (Action, PlanContext, ProductMatch, ProductTarget, SyncRequest, assign_groups, build_groups,
                       plan_product, unplaced_rows)
 from .planner.plan import ProductPlan, plan_to_json
 from .planner.settings import Settings, SettingsOverride
+from .product_batch import ProductBatchRun, report_item, row_seq
 
 LINKED = ("created", "replaced", "moved", "unchanged")
-DONE = ("done", "failed", "aborted")
-ROW_STRIDE = 100_000          # report rows per product (<= 1000 assets + 250 removals + swatches)
-UNPLACED_BASE = 10 ** 15      # rows for assets that link nowhere come last
-
-
-def row_seq(product_seq: int | None, index: int) -> int:
-    return (UNPLACED_BASE if product_seq is None else product_seq * ROW_STRIDE) + index
 
 
 @with_app_context
@@ -50,7 +42,7 @@ def run_sync(sync_id: str) -> str:
     return run_as_head(sync_id, SyncRun)
 
 
-class SyncRun(BatchRun):
+class SyncRun(ProductBatchRun):
     def load(self) -> None:
         body = SyncRequest.model_validate(self.sync.request)
         # The settings were merged and validated by the bridge when the
@@ -97,7 +89,7 @@ class SyncRun(BatchRun):
                                        product_title=target.title,
                                        groups=[[group.value, variant] for group, variant in target.groups]))
         for index, row in enumerate(unplaced_rows(grouping.unplaced) + unmatched):
-            db.session.add(_item(sync.id, row_seq(None, index), None, None, row))
+            db.session.add(report_item(sync.id, row_seq(None, index), None, None, row))
         sync.products_total = len(targets)
         sync.assets_total = sum(len({a.key for g, _ in t.groups for a in g.assets + g.swatches}) for t in targets)
         sync.phase = "linking"
@@ -105,11 +97,10 @@ class SyncRun(BatchRun):
 
     # -- linking ------------------------------------------------------------------------------
     def link_products(self) -> None:
-        """Products in link order, `SYNC_PRODUCTS_PER_BATCH` at a time (default
-        1, so an abort stops before the very next product, as the contract
-        says). Each batch is read, planned and carried out from the state
-        read just then: after a crash, what was done shows in that state and
-        in the journal, so the new plan only does what is still missing."""
+        """Products in link order, a batch at a time (`in_batches`). Each
+        batch is read, planned and carried out from the state read just then:
+        after a crash, what was done shows in that state and in the journal,
+        so the new plan only does what is still missing."""
         from .executor import ensure_metafield_definitions, execute, read_product_states
         from .sync_journal import SyncJournal
 
@@ -117,16 +108,10 @@ class SyncRun(BatchRun):
         groups = {g.value: g for g in build_groups(self.request, self.settings).groups}
         ctx = PlanContext.for_request(self.request, self.settings, sync.cloud_name or "", sync.run_time or 0)
         journal = SyncJournal(sync.shop_id)
-        size = max(1, int(self.config.get("SYNC_PRODUCTS_PER_BATCH", 1)))
-        products = db.session.scalars(select(SyncProduct).where(
-            SyncProduct.sync_id == sync.id, SyncProduct.status.notin_(DONE)).order_by(SyncProduct.seq)).all()
+        products = self.products_to_do()
         if products and not sync.dry_run:
             ensure_metafield_definitions(self.client)
-        for start in range(0, len(products), size):
-            db.session.refresh(sync, ["abort_requested"])
-            if sync.abort_requested:
-                break
-            batch = products[start:start + size]
+        for batch in self.in_batches(products):
             states = read_product_states(self.client, [p.product_id for p in batch],
                                          journal=None if sync.dry_run else journal)
             plans: list[ProductPlan] = []
@@ -161,23 +146,6 @@ class SyncRun(BatchRun):
         sync.phase = "finishing"
         db.session.commit()
 
-    def finish_product(self, product: SyncProduct, status: str, rows: Sequence[Row], error: str | None = None
-                       ) -> None:
-        """Write the product's report rows and its end state in one commit."""
-        db.session.execute(delete(SyncItem).where(SyncItem.sync_id == product.sync_id,
-                                                  SyncItem.seq >= row_seq(product.seq, 0),
-                                                  SyncItem.seq < row_seq(product.seq + 1, 0)))
-        for index, row in enumerate(rows):
-            db.session.add(_item(product.sync_id, row_seq(product.seq, index), product.product_id,
-                                 product.product_title, row))
-        product.status = status
-        product.error = error
-        product.finished_at = utcnow()
-        if error:
-            sync = self.sync
-            sync.errors = [*(sync.errors or []), {"product_id": product.product_id, "message": error}]
-        db.session.commit()
-
     # -- finishing ----------------------------------------------------------------------------
     def update_progress(self, sync: Sync) -> None:
         """Counters recomputed from the stored rows: a resumed job never counts twice."""
@@ -188,42 +156,3 @@ class SyncRun(BatchRun):
         sync.products_done = int(done or 0)
         sync.assets_linked = sum(int(counts.get(word, 0)) for word in LINKED) if not sync.dry_run else 0
         sync.failures = int(counts.get("failed", 0))
-
-    def finish(self) -> None:
-        sync = self.sync
-        db.session.refresh(sync, ["abort_requested"])
-        left = db.session.scalars(select(SyncProduct).where(SyncProduct.sync_id == sync.id,
-                                                            SyncProduct.status.notin_(DONE))).all()
-        for product in left:
-            product.status = "aborted"
-        failed_products = db.session.scalar(select(func.count()).select_from(SyncProduct).where(
-            SyncProduct.sync_id == sync.id, SyncProduct.status == "failed")) or 0
-        self.update_progress(sync)
-        if left and sync.abort_requested:
-            status = "aborted"
-        elif sync.products_total and failed_products == sync.products_total:
-            status = "failed"
-        elif failed_products or sync.failures:
-            status = "partially_succeeded"
-        else:
-            status = "succeeded"
-        self.end(status)
-
-
-class Row(Protocol):
-    """A report row: the planner's Action (dry runs) or the executor's RowResult."""
-
-    action: str
-    public_id: str | None
-    group_value: str | None
-    position: int | None
-    media_id: str | None
-    reason: str | None
-
-
-def _item(sync_id: str, seq: int, product_id: str | None, title: str | None, row: Row) -> SyncItem:
-    failed = row.action == "failed"
-    error = getattr(row, "error", None) or (row.reason if failed else None)
-    return SyncItem(sync_id=sync_id, seq=seq, product_id=product_id, product_title=title,
-                    group_value=row.group_value, public_id=row.public_id, action=row.action, position=row.position,
-                    media_id=row.media_id, error=error, detail=None if failed else row.reason)

@@ -30,16 +30,15 @@ from shopify_app.admin_api import queries
 from shopify_app.extensions import db
 from shopify_app.models import Sync, SyncItem, SyncProduct, utcnow
 
-from .batch_jobs import BatchRun, run_as_head
+from .batch_jobs import run_as_head
 from .context import with_app_context
 from .executor.execute import MAX_METAFIELDS_PER_CALL
 from .executor.files import MAX_FILES_PER_CALL as MAX_NODES
 from .executor.state import ReadState
 from .planner.plan import Action, ProductPlan, Slot
 from .planner.productmedia import NAMESPACE, SWATCH_KEY
-from .sync_job import ROW_STRIDE, _item, row_seq
+from .product_batch import ProductBatchRun
 
-DONE = ("done", "failed", "aborted")
 # Report words that show a sync left AssetLink's media on a product.
 OWN_MEDIA_ACTIONS = ("created", "replaced", "moved", "unchanged")
 
@@ -111,7 +110,7 @@ def run_unlink(unlink_id: str) -> str:
     return run_as_head(unlink_id, UnlinkRun)
 
 
-class UnlinkRun(BatchRun):
+class UnlinkRun(ProductBatchRun):
     def steps(self) -> None:
         sync = self.sync
         request: dict[str, Any] = sync.request or {}
@@ -135,14 +134,7 @@ class UnlinkRun(BatchRun):
 
         sync = self.sync
         journal = SyncJournal(sync.shop_id)
-        size = max(1, int(self.config.get("SYNC_PRODUCTS_PER_BATCH", 1)))
-        products = db.session.scalars(select(SyncProduct).where(
-            SyncProduct.sync_id == sync.id, SyncProduct.status.notin_(DONE)).order_by(SyncProduct.seq)).all()
-        for start in range(0, len(products), size):
-            db.session.refresh(sync, ["abort_requested"])
-            if sync.abort_requested:
-                break
-            batch = products[start:start + size]
+        for batch in self.in_batches(self.products_to_do()):
             ids = [p.product_id for p in batch]
             states = read_product_states(self.client, ids, journal=journal)
             journalled: dict[str, list[str]] = {}
@@ -216,21 +208,6 @@ class UnlinkRun(BatchRun):
                            reason=f"swatch: {NAMESPACE}.{SWATCH_KEY} removed from {owner}"))
         return rows
 
-    def finish_product(self, product: SyncProduct, status: str, rows: Iterable[Any], error: str | None) -> None:
-        """The product's report rows and end state in one commit."""
-        db.session.execute(delete(SyncItem).where(SyncItem.sync_id == product.sync_id,
-                                                  SyncItem.seq >= row_seq(product.seq, 0),
-                                                  SyncItem.seq < row_seq(product.seq, ROW_STRIDE)))
-        for index, row in enumerate(rows):
-            db.session.add(_item(product.sync_id, row_seq(product.seq, index), product.product_id,
-                                 product.product_title, row))
-        product.status = status
-        product.error = error
-        product.finished_at = utcnow()
-        if error:
-            self.sync.errors = [*(self.sync.errors or []), {"product_id": product.product_id, "message": error}]
-        db.session.commit()
-
     def update_progress(self, sync: Sync) -> None:
         done = db.session.scalar(select(func.count()).select_from(SyncProduct).where(
             SyncProduct.sync_id == sync.id, SyncProduct.status.in_(("done", "failed"))))
@@ -238,23 +215,3 @@ class UnlinkRun(BatchRun):
             SyncItem.sync_id == sync.id, SyncItem.action == "failed"))
         sync.products_done = int(done or 0)
         sync.failures = int(failures or 0)
-
-    def finish(self) -> None:
-        sync = self.sync
-        db.session.refresh(sync, ["abort_requested"])
-        left = db.session.scalars(select(SyncProduct).where(SyncProduct.sync_id == sync.id,
-                                                            SyncProduct.status.notin_(DONE))).all()
-        for product in left:
-            product.status = "aborted"
-        failed = db.session.scalar(select(func.count()).select_from(SyncProduct).where(
-            SyncProduct.sync_id == sync.id, SyncProduct.status == "failed")) or 0
-        self.update_progress(sync)
-        if left and sync.abort_requested:
-            status = "aborted"
-        elif sync.products_total and failed == sync.products_total:
-            status = "failed"
-        elif failed or sync.failures:
-            status = "partially_succeeded"
-        else:
-            status = "succeeded"
-        self.end(status)

@@ -38,15 +38,15 @@ from shopify_app.admin_api import GraphQLErrors, queries
 from shopify_app.extensions import db
 from shopify_app.models import StoreFile, Sync, SyncItem
 
-from .batch_jobs import BatchRun, run_as_head
+from .batch_jobs import BatchRun, final_status, run_as_head
 from .context import with_app_context
 from .executor.files import (FAILED, FILE_UPDATE_COST, MAX_FILES_PER_CALL, MISSING, READY, NewFile, PollOptions,
-                             _indexed_errors, create_files, file_statuses, find_unattached, shopify_alt,
+                             create_files, file_statuses, find_unattached, shopify_alt, user_errors_by_index,
                              wait_until_processed)
-from .executor.video import MAX_VIDEO_BYTES, DownloadError, put_staged, stream_download
+from .executor.video import StagedVideo, put_staged, stage_videos, stream_download
 from .planner.delivery import Delivery, delivery_for
 from .planner.naming import alt_text, filename_for
-from .planner.request import MAX_ASSETS, Asset
+from .planner.request import MAX_ASSETS, Asset, repeated_assets
 from .planner.settings import Settings, SettingsOverride
 
 RESUME_CLOCK_SLACK = 600  # seconds: our clock vs Shopify's createdAt when looking for a lost file
@@ -63,15 +63,7 @@ class UploadRequest(BaseModel):
     assets: list[Asset] = Field(min_length=1, max_length=MAX_ASSETS)
 
     def repeated_assets(self) -> list[tuple[int, int]]:
-        """(index, index of its first occurrence) of assets listed twice."""
-        seen: dict[tuple[str, str, str], int] = {}
-        repeats = []
-        for index, asset in enumerate(self.assets):
-            if asset.key in seen:
-                repeats.append((index, seen[asset.key]))
-            else:
-                seen[asset.key] = index
-        return repeats
+        return repeated_assets(self.assets)
 
 
 @dataclass(frozen=True)
@@ -156,8 +148,7 @@ class UploadRun(BatchRun):
         todo = [p for p in plans if not p.skip and p.index not in done]
         size = min(MAX_FILES_PER_CALL, max(1, int(self.config.get("UPLOAD_FILES_PER_BATCH", MAX_FILES_PER_CALL))))
         for start in range(0, len(todo), size):
-            db.session.refresh(sync, ["abort_requested"])
-            if sync.abort_requested:
+            if self.abort_requested():
                 break
             self.upload_batch(todo[start:start + size])
             self.update_progress(sync)
@@ -223,11 +214,11 @@ class UploadRun(BatchRun):
 
     def create(self, items: list[_Item]) -> None:
         todo = [i for i in items if i.file_id is None]
+        videos = [i for i in todo if i.plan.delivery.content_type == "VIDEO"]
         for item in todo:
-            if item.plan.delivery.content_type == "VIDEO":
-                self.stage_video(item)
-            else:
+            if item not in videos:
                 item.source = item.plan.delivery.url
+        self.stage_videos(videos)
         todo = [i for i in todo if i.error is None and i.source]
         if not todo:
             return
@@ -262,32 +253,12 @@ class UploadRun(BatchRun):
                     item.row.intended_at = 0.0  # Shopify answered: nothing to look for on a later run
         db.session.commit()
 
-    def stage_video(self, item: _Item) -> None:
-        """Shopify takes videos only from its staged uploads: fetch the bytes
-        from Cloudinary (streamed, size-checked) and put them there."""
-        plan = item.plan
-        try:
-            download = self.downloader(plan.delivery.url or "", max_bytes=MAX_VIDEO_BYTES)
-        except DownloadError as exc:
-            item.error = str(exc)
-            return
-        try:
-            data = self.client.execute(queries.STAGED_UPLOADS_CREATE, {"input": [
-                {"resource": "VIDEO", "filename": plan.filename, "mimeType": download.mime_type,
-                 "httpMethod": "PUT", "fileSize": str(download.size)}]}, raise_user_errors=False)
-            payload = data.get("stagedUploadsCreate") or {}
-            targets = payload.get("stagedTargets") or []
-            if payload.get("userErrors") or not targets:
-                item.error = "stagedUploadsCreate: " + ("; ".join(e.get("message") or ""
-                                                                  for e in payload.get("userErrors") or [])
-                                                        or "no staged target")
-                return
-            self.uploader(targets[0]["url"], targets[0].get("parameters") or [], download)
-            item.source = targets[0]["resourceUrl"]
-        except DownloadError as exc:
-            item.error = str(exc)
-        finally:
-            download.close()
+    def stage_videos(self, items: list[_Item]) -> None:
+        """Shopify takes videos only from its staged uploads (executor.video)."""
+        staged = [StagedVideo(i.plan.delivery.url or "", i.plan.filename) for i in items]
+        stage_videos(self.client, staged, downloader=self.downloader, uploader=self.uploader)
+        for item, video in zip(items, staged):
+            item.source, item.error = video.resource_url, video.error
 
     def wait(self, items: list[_Item]) -> None:
         pending = [i for i in items if i.file_id and i.error is None]
@@ -322,7 +293,7 @@ class UploadRun(BatchRun):
                 errors = (data.get("fileUpdate") or {}).get("userErrors") or []
             except GraphQLErrors as exc:
                 errors = [{"message": str(exc)}]
-            by_index = _indexed_errors(errors, "files")
+            by_index = user_errors_by_index(errors, "files")
             for index, item in enumerate(chunk):
                 problem = by_index.get(index) if by_index or not errors else "; ".join(
                     e.get("message") or "" for e in errors)
@@ -342,7 +313,7 @@ class UploadRun(BatchRun):
 
     def finish(self, plans: Sequence[PlannedUpload]) -> None:
         sync = self.sync
-        db.session.refresh(sync, ["abort_requested"])
+        stopped = self.abort_requested()
         done = set(db.session.scalars(select(SyncItem.seq).where(SyncItem.sync_id == sync.id)))
         left = [p for p in plans if p.index not in done]
         for plan in left:
@@ -350,15 +321,8 @@ class UploadRun(BatchRun):
         db.session.flush()
         self.update_progress(sync)
         uploadable = sum(1 for p in plans if not p.skip)
-        if left and sync.abort_requested:
-            status = "aborted"
-        elif uploadable and sync.failures == uploadable:
-            status = "failed"
-        elif sync.failures:
-            status = "partially_succeeded"
-        else:
-            status = "succeeded"
-        self.end(status)
+        self.end(final_status(stopped_early=bool(left) and stopped, units=uploadable, failed_units=sync.failures or 0,
+                              failures=sync.failures or 0))
 
 
 def file_details(client: Any, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:

@@ -52,7 +52,7 @@ from .files import (MAX_FILES_PER_CALL, READY, FILE_UPDATE_COST, NewFile, PollOp
                     find_unattached, shopify_alt, wait_until_processed)
 from .journal import ROLE_GALLERY, ROLE_REATTACH, ROLE_SWATCH, Journal, JournalRecord
 from .state import ReadState
-from .video import MAX_VIDEO_BYTES, Download, DownloadError, Downloader, Uploader, put_staged, stream_download
+from .video import MAX_VIDEO_BYTES, Downloader, StagedVideo, Uploader, put_staged, stage_videos, stream_download
 
 log = logging.getLogger("jobs.executor")
 
@@ -304,39 +304,15 @@ class _Run:
             self.journal.created(made)
 
     def _stage_videos(self, videos: list[_Upload]) -> None:
-        """Full videos: fetch each from Cloudinary, ask for staged targets in
-        one call, send the bytes, and create from the resourceUrl."""
-        downloads: list[tuple[_Upload, Download]] = []
-        for upload in videos:
-            try:
-                downloads.append((upload, self.downloader(upload.delivery_url,
-                                                          max_bytes=self.options.max_video_bytes)))
-            except DownloadError as exc:
-                upload.error = str(exc)
-        try:
-            for start in range(0, len(downloads), MAX_FILES_PER_CALL):
-                chunk = downloads[start:start + MAX_FILES_PER_CALL]
-                data = self.client.execute(queries.STAGED_UPLOADS_CREATE, {"input": [
-                    {"resource": "VIDEO", "filename": u.filename, "mimeType": d.mime_type, "httpMethod": "PUT",
-                     "fileSize": str(d.size)} for u, d in chunk]}, raise_user_errors=False)
-                payload = data.get("stagedUploadsCreate") or {}
-                errors = payload.get("userErrors") or []
-                targets = payload.get("stagedTargets") or []
-                if errors or len(targets) != len(chunk):
-                    message = "; ".join(e.get("message") or "" for e in errors) or "no staged target"
-                    for upload, _ in chunk:
-                        upload.error = f"stagedUploadsCreate: {message}"
-                    continue
-                for (upload, download), target in zip(chunk, targets):
-                    try:
-                        self.uploader(target["url"], target.get("parameters") or [], download)
-                    except DownloadError as exc:
-                        upload.error = str(exc)
-                        continue
-                    upload.file = NewFile(target["resourceUrl"], upload.filename, "VIDEO", upload.alt)
-        finally:
-            for _, download in downloads:
-                download.close()
+        """Full videos: staged (video.stage_videos), then created from the resourceUrl."""
+        staged = [StagedVideo(u.delivery_url, u.filename) for u in videos]
+        stage_videos(self.client, staged, downloader=self.downloader, uploader=self.uploader,
+                     max_bytes=self.options.max_video_bytes)
+        for upload, video in zip(videos, staged):
+            if video.error:
+                upload.error = video.error
+            elif video.resource_url:
+                upload.file = NewFile(video.resource_url, upload.filename, "VIDEO", upload.alt)
 
     # -- 2. wait --------------------------------------------------------------------------------------
     def _wait(self, works: list[_Work], uploads: list[_Upload]) -> None:

@@ -69,7 +69,7 @@ def create_files(client: AdminApiClient, files: Sequence[NewFile]) -> None:
                 for f in batch[len(created):]:
                     f.error = "fileCreate returned no file for this input"
                 break
-            indexed = _indexed_errors(errors, "files")
+            indexed = user_errors_by_index(errors, "files")
             if not indexed:  # nothing to single out: the batch fails
                 message = "; ".join(e.get("message") or "" for e in errors)
                 for f in batch:
@@ -99,8 +99,8 @@ def shopify_alt(alt: str) -> str:
     return (cut[:space] if space > MAX_ALT_LENGTH - 40 else cut).rstrip()
 
 
-def _indexed_errors(errors: Iterable[Mapping[str, Any]], root: str) -> dict[int, str]:
-    """userErrors whose field is [root, i, ...] by i."""
+def user_errors_by_index(errors: Iterable[Mapping[str, Any]], root: str) -> dict[int, str]:
+    """userErrors whose field is [root, i, ...], by i: what went wrong with the i-th input of a batch."""
     out: dict[int, str] = {}
     for error in errors:
         path = error.get("field") or []

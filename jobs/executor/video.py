@@ -1,5 +1,6 @@
 """Full video: fetch the bytes from Cloudinary (streamed, size-checked) and put
-them on a Shopify staged upload target.
+them on a Shopify staged upload target (`stage_videos`, used by the sync's
+executor and the upload job alike).
 
 Shopify takes videos only from its own staged uploads (a video URL in
 `fileCreate` is refused), so AssetLink has to move the bytes. They are streamed
@@ -15,6 +16,11 @@ from dataclasses import dataclass
 from typing import IO, Callable, Mapping, Protocol, Sequence
 
 import requests
+
+from shopify_app.admin_api import queries
+from shopify_app.admin_api.client import AdminApiClient
+
+from .files import MAX_FILES_PER_CALL
 
 # Shopify's documented ceiling for a product video; a bigger file would only
 # fail processing after a long upload.
@@ -101,3 +107,51 @@ def put_staged(url: str, parameters: Sequence[Mapping[str, str]], download: Down
 
 
 Uploader = Callable[[str, Sequence[Mapping[str, str]], Download], None]
+
+
+@dataclass
+class StagedVideo:
+    """One full video to stage: where Cloudinary delivers it and its Files
+    filename in; what `fileCreate` takes (the staged `resourceUrl`) or why
+    there is none out."""
+
+    url: str
+    filename: str
+    resource_url: str | None = None
+    error: str | None = None
+
+
+def stage_videos(client: AdminApiClient, videos: Sequence[StagedVideo], *, downloader: Downloader,
+                 uploader: Uploader, max_bytes: int = MAX_VIDEO_BYTES) -> None:
+    """Fetch each video from Cloudinary, ask for staged targets in one call
+    per 250, send the bytes; each video ends with a resource URL or an error."""
+    downloads: list[tuple[StagedVideo, Download]] = []
+    for video in videos:
+        try:
+            downloads.append((video, downloader(video.url, max_bytes=max_bytes)))
+        except DownloadError as exc:
+            video.error = str(exc)
+    try:
+        for start in range(0, len(downloads), MAX_FILES_PER_CALL):
+            chunk = downloads[start:start + MAX_FILES_PER_CALL]
+            data = client.execute(queries.STAGED_UPLOADS_CREATE, {"input": [
+                {"resource": "VIDEO", "filename": v.filename, "mimeType": d.mime_type, "httpMethod": "PUT",
+                 "fileSize": str(d.size)} for v, d in chunk]}, raise_user_errors=False)
+            payload = data.get("stagedUploadsCreate") or {}
+            errors = payload.get("userErrors") or []
+            targets = payload.get("stagedTargets") or []
+            if errors or len(targets) != len(chunk):
+                message = "; ".join(e.get("message") or "" for e in errors) or "no staged target"
+                for video, _ in chunk:
+                    video.error = f"stagedUploadsCreate: {message}"
+                continue
+            for (video, download), target in zip(chunk, targets):
+                try:
+                    uploader(target["url"], target.get("parameters") or [], download)
+                except DownloadError as exc:
+                    video.error = str(exc)
+                    continue
+                video.resource_url = target["resourceUrl"]
+    finally:
+        for _, download in downloads:
+            download.close()

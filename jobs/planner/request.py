@@ -7,7 +7,7 @@ on names, defaults and limits.
 """
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -98,14 +98,18 @@ class SyncRequest(BaseModel):
         return self
 
     def repeated_assets(self) -> list[tuple[int, int]]:
-        """(index, index of its first occurrence) of assets listed twice.
-        The planner links each asset once anyway; the bridge rejects repeats
-        so the caller learns about them."""
-        seen: dict[AssetKey, int] = {}
-        repeats: list[tuple[int, int]] = []
-        for index, asset in enumerate(self.assets):
-            if asset.key in seen:
-                repeats.append((index, seen[asset.key]))
-            else:
-                seen[asset.key] = index
-        return repeats
+        """The planner links each asset once anyway; the bridge rejects
+        repeats so the caller learns about them."""
+        return repeated_assets(self.assets)
+
+
+def repeated_assets(assets: Sequence[Asset]) -> list[tuple[int, int]]:
+    """(index, index of its first occurrence) of assets listed twice."""
+    seen: dict[AssetKey, int] = {}
+    repeats: list[tuple[int, int]] = []
+    for index, asset in enumerate(assets):
+        if asset.key in seen:
+            repeats.append((index, seen[asset.key]))
+        else:
+            seen[asset.key] = index
+    return repeats
