@@ -29,6 +29,11 @@ _RULES: list[tuple[re.Pattern, Any]] = [
     (re.compile(r"Unknown argument '(?P<a>[^']+)' on field '(?:[^'.]+\.)?(?P<f>[^']+)'"),
      lambda m: (f"Field '{m['f']}' doesn't accept argument '{m['a']}'",
                 {"code": "argumentNotAccepted", "name": m["f"], "typeName": "Field", "argumentName": m["a"]})),
+    # An unknown field in an input object literal (captured in
+    # metafield-definitions-access-validation: access: { grants: … }).
+    (re.compile(r"Field '(?P<a>[^']+)' is not defined by type '(?P<t>[^']+)'"),
+     lambda m: (f"InputObject '{m['t']}' doesn't accept argument '{m['a']}'",
+                {"code": "argumentNotAccepted", "name": m["t"], "typeName": "InputObject", "argumentName": m["a"]})),
     (re.compile(r"Unknown argument '(?P<a>[^']+)' on directive '@(?P<d>[^']+)'"),
      lambda m: (f"Directive '{m['d']}' doesn't accept argument '{m['a']}'",
                 {"code": "argumentNotAccepted", "name": m["d"], "typeName": "Directive", "argumentName": m["a"]})),

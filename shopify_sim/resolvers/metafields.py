@@ -1049,6 +1049,19 @@ def _capability_eligible(capability: str, owner_type: str, type_: str) -> bool:
     return True
 
 
+# Captured (metafield-definitions-access-validation): definitions in the
+# reserved `shopify` namespace are Shopify's (ACCESS_DENIED when an app creates
+# one, or sets access on one), and outside app namespaces admin access stays
+# PUBLIC_READ_WRITE (create answers INVALID, update INVALID_INPUT).
+SHOPIFY_NAMESPACE = "shopify"
+ADMIN_ACCESS_MESSAGE = 'Setting this access control is not permitted. It must be one of ["public_read_write"].'
+
+
+def _admin_access_refused(namespace: str, access: Optional[dict[str, Any]]) -> bool:
+    admin = (access or {}).get("admin")
+    return admin is not None and admin != "PUBLIC_READ_WRITE" and not namespace.startswith("app--")
+
+
 def _definition_error(field: list[str], message: str, code: str) -> dict[str, Any]:
     return user_error(field, message, code)
 
@@ -1056,8 +1069,11 @@ def _definition_error(field: list[str], message: str, code: str) -> dict[str, An
 @mutation("metafieldDefinitionCreate")
 def metafield_definition_create(ctx: Any, info: Any, definition: dict[str, Any]) -> dict[str, Any]:
     namespace = resolve_namespace(ctx, definition.get("namespace"))
-    if foreign_app_namespace(ctx, namespace):
+    if foreign_app_namespace(ctx, namespace) or namespace == SHOPIFY_NAMESPACE:
         raise access_denied("metafieldDefinitionCreate", DEFINITION_ACCESS)
+    if _admin_access_refused(namespace, definition.get("access")):
+        return {"createdDefinition": None, "userErrors": [_definition_error(
+            ["definition"], ADMIN_ACCESS_MESSAGE, "INVALID")]}
     key = definition["key"]
     name = definition["name"]
     owner_type = definition["ownerType"]
@@ -1205,8 +1221,10 @@ def metafield_definition_update(ctx: Any, info: Any, definition: dict[str, Any])
         return {"updatedDefinition": None, "validationJob": None, "userErrors": [user_error(field, message, code)]}
 
     namespace = resolve_namespace(ctx, definition.get("namespace"))
-    if foreign_app_namespace(ctx, namespace):
+    if foreign_app_namespace(ctx, namespace) or (namespace == SHOPIFY_NAMESPACE and definition.get("access")):
         raise access_denied("metafieldDefinitionUpdate", DEFINITION_ACCESS)
+    if _admin_access_refused(namespace, definition.get("access")):
+        return refused(["definition"], ADMIN_ACCESS_MESSAGE, "INVALID_INPUT")
     d = find_definition(ctx, definition["ownerType"], namespace, definition["key"])
     if d is None:
         return refused(["definition"], "Definition not found.", "NOT_FOUND")

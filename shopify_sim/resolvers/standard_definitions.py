@@ -24,6 +24,7 @@ from .metafields import PINNED_LIMIT, _capability_eligible, definition_view, fin
 TEMPLATES_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
                               "standard_metafield_definition_templates.json")
 NOT_FOUND_MESSAGE = "A standard definition wasn't found for the specified owner type, namespace, and key."
+RESERVED_NAMESPACES = ("shopify",)  # Shopify's own definitions keep Shopify's access
 CAPABILITY_LABELS = {"smartCollectionCondition": "smart_collection_condition", "uniqueValues": "unique_values",
                      "adminFilterable": "admin_filterable"}
 
@@ -63,6 +64,10 @@ def standard_metafield_definition_enable(ctx: Any, info: Any, ownerType: str, id
     if access and access.get("admin") is not None:
         return _refused(["access"], 'Setting this access control is not permitted. It must be one of '
                                     '["public_read_write"].', "INVALID")
+    if access and any(v is not None for v in access.values()) and template["namespace"] in RESERVED_NAMESPACES:
+        # Captured (metafield-definitions-access-validation: shopify.color-pattern).
+        return _refused(["access"], "Setting access controls on a definition under this namespace is not permitted.",
+                        "INVALID")
     requested = {k: v for k, v in (capabilities or {}).items() if v is not None}
     if useAsCollectionCondition:
         requested["smartCollectionCondition"] = {"enabled": True}

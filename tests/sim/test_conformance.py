@@ -50,6 +50,7 @@ PASSING = {
     "metafield-definitions/metafield-definition-update-pin",
     "metafield-definitions/metafield-definition-validation-affects-values",
     "metafield-definitions/metafield-definition-validations-input",
+    "metafield-definitions/metafield-definitions-access-validation",
     "metafields/custom-data-metafield-type-matrix",
     "metafields/metafield-definition-app-namespace-resolution",
     "metafields/metafield-definition-capability-eligibility",

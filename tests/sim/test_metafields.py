@@ -499,3 +499,30 @@ def test_definitions_by_pinned_position_list_pins_first_then_newest_unpinned(sim
         sortKey: PINNED_POSITION) { nodes { key pinnedPosition } } }""")["metafieldDefinitions"]["nodes"]
     assert nodes == [{"key": "pin_a", "pinnedPosition": 1}, {"key": "pin_c", "pinnedPosition": None},
                      {"key": "pin_b", "pinnedPosition": None}]
+
+
+def test_definition_access_rules_as_captured(sim: Sim):
+    # metafield-definitions-access-validation.
+    create = """mutation($d: MetafieldDefinitionInput!) { metafieldDefinitionCreate(definition: $d) {
+        createdDefinition { id } userErrors { field message code } } }"""
+    base = {"name": "Flag", "key": "flag", "ownerType": "PRODUCT", "type": "single_line_text_field"}
+    message = 'Setting this access control is not permitted. It must be one of ["public_read_write"].'
+    refused = sim.data(create, {"d": {**base, "namespace": "merchant_ns", "access": {"admin": "MERCHANT_READ"}}})
+    assert refused["metafieldDefinitionCreate"] == {"createdDefinition": None, "userErrors": [
+        {"field": ["definition"], "message": message, "code": "INVALID"}]}
+    sim.data(create, {"d": {**base, "namespace": "merchant_ns"}})
+    update = sim.data("""mutation($d: MetafieldDefinitionUpdateInput!) { metafieldDefinitionUpdate(definition: $d) {
+        updatedDefinition { id } userErrors { field message code } } }""", {"d": {
+        "namespace": "merchant_ns", "key": "flag", "ownerType": "PRODUCT", "access": {"admin": "MERCHANT_READ"}}})
+    assert update["metafieldDefinitionUpdate"]["userErrors"] == [
+        {"field": ["definition"], "message": message, "code": "INVALID_INPUT"}]
+    denied = sim.gql(create, {"d": {**base, "namespace": "shopify", "access": {"storefront": "PUBLIC_READ"}}})
+    assert denied["data"]["metafieldDefinitionCreate"] is None
+    assert denied["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
+    # An unknown field in an input literal is worded as graphql-ruby words it.
+    body = sim.gql("""mutation { metafieldDefinitionCreate(definition: {name: "x", namespace: "merchant_ns", key: "y",
+        ownerType: PRODUCT, type: "single_line_text_field", access: {grants: []}}) { userErrors { message } } }""")
+    assert body["errors"][0]["message"] == "InputObject 'MetafieldAccessInput' doesn't accept argument 'grants'"
+    assert body["errors"][0]["extensions"] == {"code": "argumentNotAccepted", "name": "MetafieldAccessInput",
+                                               "typeName": "InputObject", "argumentName": "grants"}
+    assert body["errors"][0]["path"][-3:] == ["definition", "access", "grants"]

@@ -63,3 +63,14 @@ def test_enable_refusals_as_shopify_words_them(sim: Sim):
     # Nothing was created by any refusal.
     listed = sim.data("{ metafieldDefinitions(ownerType: PRODUCT, first: 5) { nodes { key } } }")
     assert listed["metafieldDefinitions"]["nodes"] == []
+
+
+def test_access_on_a_shopify_namespace_template_is_refused(sim: Sim):
+    # Captured (metafield-definitions-access-validation): shopify.color-pattern.
+    refused = enable(sim, namespace="shopify", key="color-pattern", access={"storefront": "PUBLIC_READ"})
+    assert refused == {"createdDefinition": None, "userErrors": [{
+        "field": ["access"], "code": "INVALID",
+        "message": "Setting access controls on a definition under this namespace is not permitted."}]}
+    created = enable(sim, namespace="shopify", key="color-pattern")["createdDefinition"]
+    assert (created["namespace"], created["key"], created["access"]) == (
+        "shopify", "color-pattern", {"storefront": "PUBLIC_READ"})
