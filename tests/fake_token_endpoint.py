@@ -28,8 +28,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 from joserfc.jwt import JWTClaimsRegistry
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.server_thread import ServerThread
 
 ACCESS_TTL = 3600
 OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"
@@ -207,18 +208,15 @@ def _json(body: dict[str, Any], status: int, headers: dict[str, str] | None = No
 class RunningFake:
     def __init__(self, fake: FakeTokenEndpoint) -> None:
         self.fake = fake
-        self.server = make_server("127.0.0.1", 0, fake, threaded=True)
-        fake.origin = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = ServerThread(fake)
+        fake.origin = self.server.base_url
 
     def __enter__(self) -> FakeTokenEndpoint:
-        self.thread.start()
+        self.server.start()
         return self.fake
 
     def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+        self.server.stop()
 
 
 @pytest.fixture

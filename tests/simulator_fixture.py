@@ -7,11 +7,12 @@
 
 `sim` is one server per test session (shops are cheap; a server per test is
 not); every `sim_shop` gets a fresh domain. Import the fixtures into a
-conftest: `from tests.simulator_fixture import sim, sim_shop`.
+conftest: `from tests.simulator_fixture import sim, sim_shop`. Tests that
+need a simulator of their own (other timings, a fixed domain) call
+`start_sim(**config)` and stop it.
 """
 from __future__ import annotations
 
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,30 +20,13 @@ from typing import Any, Iterator
 
 import pytest
 import requests
-from werkzeug.serving import make_server
+
+from shopify_app.admin_api.client import AdminApiClient
+from tests.server_thread import ServerThread
 
 SIM_CLIENT_ID = "test-client-id"  # == tests/conftest.py API_KEY
 SIM_CLIENT_SECRET = "test-client-secret-0123456789abcdef"
 SCOPES = "read_products,write_products,read_files,write_files"
-
-
-class ServerThread:
-    """A WSGI app served on 127.0.0.1 on a free port, in a daemon thread."""
-
-    def __init__(self, wsgi_app: Any) -> None:
-        self.server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-        self.port = self.server.server_port
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name=f"server-{self.port}", daemon=True)
-
-    def start(self) -> "ServerThread":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
 
 
 @dataclass
@@ -61,15 +45,35 @@ class SimShop:
 
 
 class Sim:
-    def __init__(self, base_url: str, app: Any) -> None:
-        self.base_url = base_url
+    """A running simulator and its control API (`/_sim/...`).
+
+    `domain` is the shop the per-shop helpers use when none is named (for a
+    simulator of one test's own); the session simulator has none."""
+
+    def __init__(self, server: ServerThread, app: Any, *, domain: str | None = None) -> None:
+        self.server = server
+        self.base_url = server.base_url
         self.app = app  # the simulator's Flask app (state inspection in tests)
+        self.domain = domain
         self.http = requests.Session()
-        self.shop_origin = base_url + "/{shop}"
+        self.shop_origin = self.base_url + "/{shop}"
+
+    @property
+    def state(self) -> Any:
+        return self.app.extensions["sim_state"]
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.http.close()
+
+    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """A control request as sent (redirects not followed); must not fail."""
+        response = self.http.request(method, self.base_url + path, timeout=120, allow_redirects=False, **kwargs)
+        assert response.status_code < 400, f"{method} {path}: {response.status_code} {response.text[:500]}"
+        return response
 
     def control(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.http.request(method, self.base_url + path, timeout=120, **kwargs)
-        assert response.status_code < 400, f"{method} {path}: {response.status_code} {response.text[:500]}"
+        response = self.call(method, path, **kwargs)
         return response.json() if response.content else None
 
     def register_app(self, application_url: str = "https://app.example.test") -> None:
@@ -77,18 +81,43 @@ class Sim:
                                                  "application_url": application_url, "scopes": SCOPES})
 
     def create_shop(self, domain: str | None = None, **body: Any) -> dict[str, Any]:
-        domain = domain or f"sim-{uuid.uuid4().hex[:10]}.myshopify.com"
+        domain = domain or self.domain or f"sim-{uuid.uuid4().hex[:10]}.myshopify.com"
         return self.control("POST", "/_sim/shops", json={"domain": domain, **body})
 
     def issue_token(self, domain: str, *, expiring: bool = False) -> dict[str, Any]:
         return self.control("POST", f"/_sim/shops/{domain}/access_tokens",
                             json={"client_id": SIM_CLIENT_ID, "expiring": expiring})
 
-    def requests(self, domain: str) -> list[dict[str, Any]]:
-        return self.control("GET", f"/_sim/shops/{domain}/requests")
+    def client(self, domain: str | None = None, **kwargs: Any) -> AdminApiClient:
+        """The app's Admin API client on a fresh token of the shop (no app database involved)."""
+        domain = self._shop(domain)
+        token = self.issue_token(domain)["access_token"]
+        return AdminApiClient(domain, origin=f"{self.base_url}/{domain}", token_provider=lambda: token, **kwargs)
 
-    def clear_requests(self, domain: str) -> None:
-        self.control("POST", f"/_sim/shops/{domain}/requests/clear")
+    # -- the shop's state and traffic --------------------------------------------------------------
+    def shop(self, domain: str | None = None) -> dict[str, Any]:
+        return self.control("GET", f"/_sim/shops/{self._shop(domain)}")
+
+    def product(self, product_id: str, domain: str | None = None) -> dict[str, Any]:
+        number = product_id.rsplit("/", 1)[-1]
+        return self.control("GET", f"/_sim/shops/{self._shop(domain)}/products/{number}")
+
+    def metafield(self, owner: str, key: str, domain: str | None = None) -> dict[str, Any] | None:
+        """The `cloudinary.<key>` metafield of `owner`, or None."""
+        return next((m for m in self.shop(domain)["metafields"]
+                     if m["ownerId"] == owner and m["namespace"] == "cloudinary" and m["key"] == key), None)
+
+    def requests(self, domain: str | None = None) -> list[dict[str, Any]]:
+        return self.control("GET", f"/_sim/shops/{self._shop(domain)}/requests")
+
+    def clear_requests(self, domain: str | None = None) -> None:
+        self.control("POST", f"/_sim/shops/{self._shop(domain)}/requests/clear")
+
+    def fault(self, spec: Any, domain: str | None = None) -> None:
+        self.control("POST", f"/_sim/shops/{self._shop(domain)}/faults", json=spec)
+
+    def clear_faults(self, domain: str | None = None) -> None:
+        self.control("POST", f"/_sim/shops/{self._shop(domain)}/faults/clear")
 
     def graphql(self, domain: str, token: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Set up state the way a merchant would, through the Admin API."""
@@ -99,22 +128,33 @@ class Sim:
         assert not body.get("errors"), body
         return body["data"]
 
+    def _shop(self, domain: str | None) -> str:
+        domain = domain or self.domain
+        assert domain, "name the shop: this simulator has no default domain"
+        return domain
+
+
+def start_sim(*, domain: str | None = None, register: bool = True, **config: Any) -> Sim:
+    """A simulator of one's own, running; the caller stops it."""
+    import shopify_sim
+    sim_app = shopify_sim.create_app({"SIM_WEBHOOK_THREAD": False, **config})
+    server = ServerThread(sim_app)
+    # The simulator must know its own URL (staged upload targets); bind first.
+    sim_app.config["SIM_BASE_URL"] = server.base_url
+    server.start()
+    sim = Sim(server, sim_app, domain=domain)
+    if register:
+        sim.register_app()
+    return sim
+
 
 @pytest.fixture(scope="session")
 def sim() -> Iterator[Sim]:
-    import shopify_sim
-    holder: dict[str, Any] = {}
-    # The simulator must know its own URL (staged upload targets); bind first.
-    sim_app = shopify_sim.create_app({"SIM_WEBHOOK_THREAD": False})
-    server = ServerThread(sim_app)
-    sim_app.config["SIM_BASE_URL"] = server.base_url
-    server.start()
-    holder["sim"] = Sim(server.base_url, sim_app)
-    holder["sim"].register_app()
+    running = start_sim()
     try:
-        yield holder["sim"]
+        yield running
     finally:
-        server.stop()
+        running.stop()
 
 
 @pytest.fixture

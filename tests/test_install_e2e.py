@@ -17,9 +17,9 @@ import pytest
 import requests
 from tests.conftest import API_KEY, API_SECRET
 from rq import Queue
-from tests.simulator_fixture import ServerThread
+from tests.server_thread import ServerThread
+from tests.simulator_fixture import start_sim
 
-import shopify_sim
 from jobs import queues
 from shopify_app import credentials, crypto
 from shopify_app.auth import tokens
@@ -32,15 +32,13 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def stack(app):
     """The simulator and the app, each on its own loopback port."""
-    sim_app = shopify_sim.create_app({"SIM_WEBHOOK_THREAD": False})
-    sim = ServerThread(sim_app).start()
+    sim = start_sim(register=False)  # each test registers the app as it needs
     live = ServerThread(app)
-    app.config.update(SHOPIFY_SHOP_ORIGIN=sim.base_url + "/{shop}", APP_URL=live.base_url,
+    app.config.update(SHOPIFY_SHOP_ORIGIN=sim.shop_origin, APP_URL=live.base_url,
                       REDIS_KEY_PREFIX=f"{app.config['REDIS_KEY_PREFIX']}-{uuid.uuid4().hex[:6]}")
-    sim_app.config["SIM_BASE_URL"] = sim.base_url
     live.start()
     try:
-        yield sim, sim_app, live
+        yield sim, sim.app, live
     finally:
         live.stop()
         sim.stop()
@@ -53,22 +51,16 @@ def stack(app):
             queue.empty()
 
 
-def control(sim, method: str, path: str, **kwargs):
-    response = requests.request(method, sim.base_url + path, timeout=30, allow_redirects=False, **kwargs)
-    assert response.status_code < 400, f"{method} {path}: {response.status_code} {response.text[:300]}"
-    return response
-
-
 def test_install_open_refresh_uninstall_redact(app, client, stack, run_worker):
     sim, sim_app, live = stack
     domain = f"e2e-{uuid.uuid4().hex[:8]}.myshopify.com"
-    control(sim, "POST", "/_sim/apps", json={
+    sim.call("POST", "/_sim/apps", json={
         "toml": (ROOT / "shopify.app.toml").read_text(), "client_id": API_KEY, "client_secret": API_SECRET,
         "application_url": live.base_url, "redirect_urls": [live.base_url + "/auth/callback"]})
-    control(sim, "POST", "/_sim/shops", json={"domain": domain})
+    sim.create_shop(domain)
 
     # The merchant opens the app in the admin: the first load installs it.
-    opened = control(sim, "GET", f"/_sim/shops/{domain}/apps/{API_KEY}/open")
+    opened = sim.call("GET", f"/_sim/shops/{domain}/apps/{API_KEY}/open")
     first_load = urlsplit(opened.headers["Location"])
     assert f"{first_load.scheme}://{first_load.netloc}" == live.base_url
     response = client.get(f"{first_load.path or '/'}?{first_load.query}")
@@ -78,7 +70,7 @@ def test_install_open_refresh_uninstall_redact(app, client, stack, run_worker):
     # AssetLink's metafield definitions, so merchants and themes see them.
     result = run_worker(app.config, "default")
     assert result.returncode == 0, result.stderr
-    sim_shop = control(sim, "GET", f"/_sim/shops/{domain}").json()
+    sim_shop = sim.call("GET", f"/_sim/shops/{domain}").json()
     definitions = {(d["namespace"], d["key"], d["ownerType"]) for d in sim_shop["metafieldDefinitions"]}
     assert {("cloudinary", "productmedia_v1", "PRODUCT"), ("cloudinary", "swatch", "PRODUCT"),
             ("cloudinary", "swatch", "PRODUCTVARIANT")} <= definitions
@@ -103,8 +95,8 @@ def test_install_open_refresh_uninstall_redact(app, client, stack, run_worker):
         shop_id = shop.id
 
     # The merchant uninstalls: Shopify revokes the tokens and sends app/uninstalled.
-    control(sim, "POST", f"/_sim/shops/{domain}/apps/{API_KEY}/uninstall")
-    attempted = control(sim, "POST", "/_sim/webhooks/deliver", json={}).json()["attempted"]
+    sim.call("POST", f"/_sim/shops/{domain}/apps/{API_KEY}/uninstall")
+    attempted = sim.call("POST", "/_sim/webhooks/deliver", json={}).json()["attempted"]
     assert [(d["topic"], d["status"]) for d in attempted] == [("app/uninstalled", "delivered")]
     assert attempted[0]["attempts"][0]["response_status"] == 200
 
@@ -117,7 +109,7 @@ def test_install_open_refresh_uninstall_redact(app, client, stack, run_worker):
         assert db.session.scalar(db.select(BridgeCredential.revoked_at)) is not None
 
     # 48 hours later: shop/redact deletes what is left.
-    attempted = control(sim, "POST", "/_sim/webhooks/deliver", json={"everything": True}).json()["attempted"]
+    attempted = sim.call("POST", "/_sim/webhooks/deliver", json={"everything": True}).json()["attempted"]
     assert [(d["topic"], d["status"]) for d in attempted] == [("shop/redact", "delivered")]
     result = run_worker(app.config, "webhooks")
     assert result.returncode == 0, result.stderr
@@ -129,21 +121,21 @@ def test_install_open_refresh_uninstall_redact(app, client, stack, run_worker):
 def test_reinstall_after_uninstall_starts_clean(app, client, stack, run_worker):
     sim, sim_app, live = stack
     domain = f"e2e-{uuid.uuid4().hex[:8]}.myshopify.com"
-    control(sim, "POST", "/_sim/apps", json={
+    sim.call("POST", "/_sim/apps", json={
         "toml": (ROOT / "shopify.app.toml").read_text(), "client_id": API_KEY, "client_secret": API_SECRET,
         "application_url": live.base_url})
-    control(sim, "POST", "/_sim/shops", json={"domain": domain})
+    sim.create_shop(domain)
 
     def open_app():
-        location = urlsplit(control(sim, "GET", f"/_sim/shops/{domain}/apps/{API_KEY}/open").headers["Location"])
+        location = urlsplit(sim.call("GET", f"/_sim/shops/{domain}/apps/{API_KEY}/open").headers["Location"])
         return client.get(f"{location.path or '/'}?{location.query}")
 
     assert open_app().status_code == 200
     with app.app_context():
         shop = db.session.scalar(db.select(Shop).where(Shop.domain == domain))
         old_key = credentials.create_api_key(shop, "CI").token
-    control(sim, "POST", f"/_sim/shops/{domain}/apps/{API_KEY}/uninstall")
-    control(sim, "POST", "/_sim/webhooks/deliver", json={})
+    sim.call("POST", f"/_sim/shops/{domain}/apps/{API_KEY}/uninstall")
+    sim.call("POST", "/_sim/webhooks/deliver", json={})
     assert run_worker(app.config, "webhooks").returncode == 0
 
     assert open_app().status_code == 200  # reinstalled by opening it again
@@ -159,11 +151,10 @@ def test_reinstall_after_uninstall_starts_clean(app, client, stack, run_worker):
 def test_a_legacy_offline_token_is_migrated_at_the_simulator(app, stack):
     sim, sim_app, live = stack
     domain = f"e2e-{uuid.uuid4().hex[:8]}.myshopify.com"
-    control(sim, "POST", "/_sim/apps", json={"client_id": API_KEY, "client_secret": API_SECRET,
+    sim.call("POST", "/_sim/apps", json={"client_id": API_KEY, "client_secret": API_SECRET,
                                              "application_url": live.base_url, "scopes": "write_products,write_files"})
-    control(sim, "POST", "/_sim/shops", json={"domain": domain})
-    legacy = control(sim, "POST", f"/_sim/shops/{domain}/access_tokens",
-                     json={"client_id": API_KEY, "expiring": False}).json()
+    sim.create_shop(domain)
+    legacy = sim.issue_token(domain, expiring=False)
     assert "refresh_token" not in legacy
     with app.app_context():
         shop = Shop(domain=domain, installed_at=utcnow(), scopes=legacy["scope"],
@@ -181,10 +172,10 @@ def test_code_grant_install_at_the_simulator(app, client, stack):
     simulator signing the callback as Shopify does."""
     sim, sim_app, live = stack
     domain = f"e2e-{uuid.uuid4().hex[:8]}.myshopify.com"
-    control(sim, "POST", "/_sim/apps", json={
+    sim.call("POST", "/_sim/apps", json={
         "toml": (ROOT / "shopify.app.toml").read_text(), "client_id": API_KEY, "client_secret": API_SECRET,
         "application_url": live.base_url, "redirect_urls": [live.base_url + "/auth/callback"]})
-    control(sim, "POST", "/_sim/shops", json={"domain": domain})
+    sim.create_shop(domain)
 
     start = client.get("/auth/install", query_string={"shop": domain})
     assert start.status_code == 302

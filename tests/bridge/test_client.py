@@ -11,16 +11,9 @@ import requests
 
 from cloudinary_bridge.client import BridgeClient, BridgeError
 from tests.conftest import make_session_token
-from tests.simulator_fixture import ServerThread
+from tests.server_thread import server  # noqa: F401  (fixture)
 
 CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def server(app):
-    thread = ServerThread(app).start()
-    yield thread.base_url
-    thread.stop()
 
 
 def settings_code_over_http(base_url: str, domain: str) -> str:

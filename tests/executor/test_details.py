@@ -35,7 +35,7 @@ def test_variant_images_beyond_the_first_hundred_variants(sim, linker):
     assert variants["V-110"] == media["v110.jpg"] and variants["V-005"] == media["v5.jpg"]
     sim.clear_requests()
     link.link(body)
-    assert writes(sim.requests_log()) == []
+    assert writes(sim.requests()) == []
 
 
 def test_alt_text_over_shopifys_limit_is_cut_not_refused(sim, linker):

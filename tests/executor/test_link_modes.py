@@ -62,7 +62,7 @@ def test_modes_on_a_product_with_merchant_media(sim, linker, mode, position, exp
     sim.clear_requests()
     again = link.link({"link_mode": mode, "position": position, "assets": ASSETS})
     assert again[shoe].status == "unchanged"
-    assert writes(sim.requests_log()) == []
+    assert writes(sim.requests()) == []
     assert [m["filename"] for m in gallery(sim, shoe)] == expected
 
 

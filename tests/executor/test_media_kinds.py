@@ -32,7 +32,7 @@ def test_swatch_on_a_variant_level_match(sim, linker):
     sim.clear_requests()
     link.link({"link_mode": "append", "assets": [
         image("shirts/red_front", "SH-RED"), image("swatches/red", "SH-RED", metadata={"asset_type": "swatch"})]})
-    assert writes(sim.requests_log()) == []
+    assert writes(sim.requests()) == []
 
 
 def test_video_placeholder_and_none(sim, linker):
@@ -113,7 +113,7 @@ def test_full_video_is_streamed_and_staged(sim, linker, video_server):
     sim.clear_requests()
     link.link({"link_mode": "append", "assets": [
         image("shoes/spin", "ABC-1", resource_type="video", format="mov"), image("shoes/abc_1", "ABC-1")]})
-    assert writes(sim.requests_log()) == [] and video_server.paths == [video_server.paths[0]]
+    assert writes(sim.requests()) == [] and video_server.paths == [video_server.paths[0]]
 
 
 def test_full_video_over_the_size_cap_fails_that_asset(sim, linker, video_server):
@@ -162,7 +162,7 @@ def test_variant_images(sim, linker):
     assert by_variant == {"SH-RED": media["red_1.jpg"], "SH-BLUE": media["blue_1.jpg"]}
     sim.clear_requests()
     link.link(body)
-    assert writes(sim.requests_log()) == []
+    assert writes(sim.requests()) == []
     # A new first image for red takes the variant over from the old one.
     body["assets"].insert(0, image("shirts/red_0", "SH-RED"))
     results = link.link(body)
@@ -173,7 +173,7 @@ def test_variant_images(sim, linker):
 
 
 def test_metafield_definitions_are_created_once(sim):
-    sim.create_shop([])
+    sim.create_shop(products=[])
     client = sim.client()
     assert set(ensure_metafield_definitions(client).values()) == {"created"}
     definitions = {(d["ownerType"], d["key"]): d["type"] for d in sim.shop()["metafieldDefinitions"]}
@@ -185,4 +185,4 @@ def test_metafield_definitions_are_created_once(sim):
     assert found["metafieldDefinitions"]["nodes"][0]["access"]["storefront"] == "PUBLIC_READ"  # themes can read it
     sim.clear_requests()
     assert set(ensure_metafield_definitions(client).values()) == {"exists"}
-    assert writes(sim.requests_log()) == []
+    assert writes(sim.requests()) == []

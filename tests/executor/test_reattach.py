@@ -32,11 +32,11 @@ def test_orders_without_reorder_jobs(sim, linker, mode, position, expected):
     for m in media:   # the merchant's media are the same media, alt text and all
         if m["filename"] in merchant:
             assert (m["id"], m["alt"]) == merchant[m["filename"]]
-    operations = {e["operationName"] for e in sim.requests_log()}
+    operations = {e["operationName"] for e in sim.requests()}
     assert not any(name.startswith("ProductReorderMedia") for name in operations)
     sim.clear_requests()
     link.link({"link_mode": mode, "position": position, "assets": ASSETS})
-    assert writes(sim.requests_log()) == []
+    assert writes(sim.requests()) == []
 
 
 def test_a_variants_image_is_reordered_not_detached(sim, linker):
@@ -51,7 +51,7 @@ def test_a_variants_image_is_reordered_not_detached(sim, linker):
     assert results[shoe].status == "succeeded", results[shoe].error
     assert [m["filename"] for m in gallery(sim, shoe)] == NEW + OLD[:2]
     assert sim.product(shoe)["variants"][0]["media"] == first
-    assert any(e["operationName"].startswith("ProductReorderMedia") for e in sim.requests_log())
+    assert any(e["operationName"].startswith("ProductReorderMedia") for e in sim.requests())
 
 
 class DiesOnSecondFileUpdate:

@@ -91,7 +91,7 @@ def test_crash_before_the_metafield_write_resumes_without_duplicates(sim, linker
         link.link(body)
     assert len(gallery(sim, shoe)) == 3
     assert sim.metafield(shoe, "productmedia_v1") is None
-    sim.http.post(f"{sim.base}/_sim/shops/acme.myshopify.com/faults/clear")
+    sim.clear_faults()
 
     results = link.link(body)
     assert results[shoe].status == "succeeded", results[shoe].error
@@ -111,7 +111,7 @@ def test_server_errors_and_throttling_are_retried(sim, linker):
     assert results[shoe].status == "succeeded", results[shoe].error
     assert [m["filename"] for m in gallery(sim, shoe)] == ["abc_1.jpg"]
     assert link.client.stats.throttled >= 2 and link.client.stats.retries >= 3
-    faults = [e["fault"] for e in sim.requests_log() if e["fault"]]
+    faults = [e["fault"] for e in sim.requests() if e["fault"]]
     assert sorted(faults) == ["500", "500", "internal_error", "throttle", "throttle"]
     assert len(sim.shop()["files"]) == 1
 
@@ -139,5 +139,5 @@ def test_no_write_requests_when_nothing_changed(sim, linker):
     sim.clear_requests()
     results = link.link(body)
     assert {r.status for r in results.values()} == {"unchanged"}
-    log = sim.requests_log()
+    log = sim.requests()
     assert writes(log) == [] and len(log) == 1      # one read for the whole batch

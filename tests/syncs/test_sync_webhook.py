@@ -5,24 +5,21 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from jobs.sync_webhook import DeliveryFailed, deliver_sync_completed, public_address_problem
 from tests.bridge.conftest import bearer, connect
+from tests.server_thread import ServerThread
 
 
 class Receiver:
     def __init__(self):
         self.calls = []
         self.answers = []
-        self.server = make_server("127.0.0.1", 0, self.app)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/assetlink"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server = ServerThread(self.app).start()
+        self.url = f"{self.server.base_url}/hooks/assetlink"
 
     @Request.application
     def app(self, request):
@@ -30,8 +27,7 @@ class Receiver:
         return Response("", status=self.answers.pop(0) if self.answers else 204)
 
     def stop(self):
-        self.server.shutdown()
-        self.thread.join(5)
+        self.server.stop()
 
 
 @pytest.fixture

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from shopify_app import credentials
 from shopify_app.extensions import db
 from shopify_app.models import Shop
+from tests.server_thread import server  # noqa: F401  (fixture)
 
 from .conftest import embedded_query
 
@@ -28,17 +27,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
 ]
-
-
-@pytest.fixture
-def server(app):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
-    httpd.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from shopify_app.extensions import db
 from shopify_app.models import Sync
 from tests.bridge.conftest import bearer, connect
-from tests.syncs.test_sync_webhook import Receiver
+from tests.syncs.test_sync_webhook import receiver  # noqa: F401  (fixture)
 
 
 def image(public_id, **extra):
@@ -118,13 +118,6 @@ def test_a_queued_upload_aborts_at_once(client, connected):
     response = client.post(f"/bridge/v1/uploads/{upload_id}/abort", headers=bearer(token))
     assert response.status_code == 202 and response.get_json()["status"] == "aborted"
     assert client.post(f"/bridge/v1/uploads/{upload_id}/abort", headers=bearer(token)).status_code == 409
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.stop()
 
 
 def test_a_finished_upload_posts_a_signed_upload_completed_event(app, client, sim_shop, receiver):
