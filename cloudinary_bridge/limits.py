@@ -16,13 +16,11 @@ from flask import Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-DEFAULT_CONNECT_FAILURE_LIMIT = "20 per 10 minutes"
-
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="moving-window")
 
 
 def connect_failure_limit() -> str:
-    return current_app.config.get("BRIDGE_CONNECT_FAILURE_LIMIT", DEFAULT_CONNECT_FAILURE_LIMIT)
+    return current_app.config["BRIDGE_CONNECT_FAILURE_LIMIT"]  # default: shopify_app.config
 
 
 def is_failed_attempt(response: Response) -> bool:

@@ -56,7 +56,7 @@ class ProductBatchRun(BatchRun):
         """`SYNC_PRODUCTS_PER_BATCH` products at a time (default 1, so an abort
         stops before the very next product, as the contract says) until an
         abort is requested."""
-        size = max(1, int(self.config.get("SYNC_PRODUCTS_PER_BATCH", 1)))
+        size = max(1, int(self.config["SYNC_PRODUCTS_PER_BATCH"]))
         for start in range(0, len(products), size):
             if self.abort_requested():
                 return

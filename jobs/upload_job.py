@@ -146,7 +146,7 @@ class UploadRun(BatchRun):
                 self.add_row(plan, "skipped", detail=plan.skip)
         db.session.commit()
         todo = [p for p in plans if not p.skip and p.index not in done]
-        size = min(MAX_FILES_PER_CALL, max(1, int(self.config.get("UPLOAD_FILES_PER_BATCH", MAX_FILES_PER_CALL))))
+        size = min(MAX_FILES_PER_CALL, max(1, int(self.config["UPLOAD_FILES_PER_BATCH"])))
         for start in range(0, len(todo), size):
             if self.abort_requested():
                 break
@@ -264,7 +264,7 @@ class UploadRun(BatchRun):
         pending = [i for i in items if i.file_id and i.error is None]
         if not pending:
             return
-        options = PollOptions(max_total=float(self.config.get("UPLOAD_MAX_PROCESSING_SECONDS", 900)))
+        options = PollOptions(max_total=float(self.config["UPLOAD_MAX_PROCESSING_SECONDS"]))
         outcome = wait_until_processed(self.client, [i.file_id for i in pending if i.file_id], options=options,
                                        sleep=self.sleep, clock=time.monotonic,
                                        known={i.file_id: i.status for i in pending if i.file_id and i.status})

@@ -24,6 +24,19 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name, "")
+    if raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
 def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     env = os.environ if environ is None else environ
     return {
@@ -52,6 +65,20 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         # False runs every job in-process as it is enqueued (jobs.queues), for
         # a demo without a Redis server or worker.
         "RQ_IS_ASYNC": _bool(env.get("RQ_IS_ASYNC"), True),
+        # Products a sync or unlink reads, plans and writes together. 1 keeps
+        # the contract's "an abort stops before the next product"; more
+        # trades that for fewer Shopify round trips on large syncs.
+        "SYNC_PRODUCTS_PER_BATCH": _int(env, "SYNC_PRODUCTS_PER_BATCH", 1),
+        # Files an upload creates per fileCreate call (Shopify takes at most
+        # 250); an abort stops before the next such batch.
+        "UPLOAD_FILES_PER_BATCH": _int(env, "UPLOAD_FILES_PER_BATCH", 250),
+        # How long an upload waits for Shopify to process its files before
+        # reporting the ones still unprocessed as failed.
+        "UPLOAD_MAX_PROCESSING_SECONDS": _int(env, "UPLOAD_MAX_PROCESSING_SECONDS", 900),
+        # Failed connect attempts allowed per client address (Flask-Limiter
+        # syntax); the Cloudinary side connects many merchants from few
+        # addresses, so it is generous.
+        "BRIDGE_CONNECT_FAILURE_LIMIT": env.get("BRIDGE_CONNECT_FAILURE_LIMIT", "20 per 10 minutes"),
     }
 
 

@@ -43,3 +43,15 @@ def test_sqlite_is_the_default_database(base_config, monkeypatch, tmp_path):
     app = create_app(cfg)
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/assetlink.sqlite3")
+
+
+def test_tuning_settings_are_read_with_their_defaults():
+    from shopify_app.config import from_environment
+    defaults = from_environment({})
+    assert (defaults["SYNC_PRODUCTS_PER_BATCH"], defaults["UPLOAD_FILES_PER_BATCH"],
+            defaults["UPLOAD_MAX_PROCESSING_SECONDS"]) == (1, 250, 900)
+    assert defaults["BRIDGE_CONNECT_FAILURE_LIMIT"] == "20 per 10 minutes"
+    assert from_environment({"SYNC_PRODUCTS_PER_BATCH": " 5 "})["SYNC_PRODUCTS_PER_BATCH"] == 5
+    for bad in ("five", "0", "²"):
+        with pytest.raises(ConfigError, match="SYNC_PRODUCTS_PER_BATCH"):
+            from_environment({"SYNC_PRODUCTS_PER_BATCH": bad})
