@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator, Sequence
 
+from shopify_app.query_params import whole_number
+
 MAX_PAGE = 250
 MAX_QUERY_COST = 1000
 CONNECTION_OVERHEAD = 2
@@ -55,7 +57,7 @@ def product_number(value: str) -> str | None:
     match = PRODUCT_GID.match(value)
     if match:
         return match.group(1)
-    return value if value.isdigit() and len(value) <= 20 else None
+    return value if whole_number(value) is not None and len(value) <= 20 else None
 
 
 def batches(search_filter: str, values: Iterable[str], *, max_terms: int = MAX_TERMS_PER_SEARCH,

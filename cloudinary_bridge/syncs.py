@@ -19,7 +19,7 @@ from jobs.planner import SyncRequest
 from shopify_app.extensions import db
 from shopify_app.models import Sync
 from shopify_app.problems import Problem
-from shopify_app.query_params import reject_unknown_params
+from shopify_app.query_params import int_param, reject_unknown_params
 # The status object and report rows are shared with the admin's sync history.
 from shopify_app.sync_views import ReportRow, SyncStatus, sync_status
 
@@ -110,12 +110,9 @@ def create_sync():
                                 "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}])
 def list_syncs():
     reject_unknown_params("limit")
-    raw = request.args.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
-        raise Problem(400, "limit must be an integer from 1 to 100.", title="Bad Request",
-                      errors=[{"field": "limit", "message": "must be an integer from 1 to 100"}])
+    limit = int_param("limit", 20, 1, 100)
     syncs = db.session.scalars(select(Sync).where(Sync.shop_id == g.shop.id, Sync.kind.in_(KINDS))
-                               .order_by(Sync.created_at.desc(), Sync.id.desc()).limit(int(raw))).all()
+                               .order_by(Sync.created_at.desc(), Sync.id.desc()).limit(limit)).all()
     return jsonify({"syncs": [sync_status(s) for s in syncs]})
 
 

@@ -19,6 +19,8 @@ from typing import Any, Iterable, Mapping
 
 from werkzeug.datastructures import MultiDict
 
+from ..query_params import whole_number
+
 # ShopifyAPI refuses requests older than a day; a link replayed later fails.
 MAX_AGE_SECONDS = 24 * 3600
 # Shopify's clock against ours.
@@ -78,10 +80,9 @@ def verify_query(params: MultiDict, secrets: Iterable[str], *, now: float | None
     """Raise InvalidQueryHmac unless the query is signed and recent."""
     if not hmac_is_valid(params, secrets):
         raise InvalidQueryHmac("hmac missing or wrong")
-    try:
-        timestamp = int(params.get("timestamp", ""))
-    except ValueError:
-        raise InvalidQueryHmac("timestamp missing") from None
+    timestamp = whole_number(params.get("timestamp", ""))
+    if timestamp is None:
+        raise InvalidQueryHmac("timestamp missing")
     now = time.time() if now is None else now
     if timestamp < now - MAX_AGE_SECONDS or timestamp > now + MAX_CLOCK_SKEW_SECONDS:
         raise InvalidQueryHmac("timestamp out of range")

@@ -23,6 +23,7 @@ from ..auth.session_token import session_token_required
 from ..extensions import db
 from ..models import BridgeCredential, Shop, Sync, SyncItem, SyncProduct
 from ..problems import Problem
+from ..query_params import int_param
 from ..sync_views import BatchStatus, report_csv, report_filename, report_row, report_rows, sync_status
 from . import bp
 
@@ -163,17 +164,6 @@ REPORT_FORMATS = ("csv", "json")
 _PRODUCT_GID = re.compile(r"^gid://shopify/Product/(\d+)$")
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    # isdigit() alone lets "²" through, which int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise Problem(400, f"{name} must be an integer from {low} to {high}.",
-                      errors=[{"field": name, "message": f"must be an integer from {low} to {high}"}])
-    return int(raw)
-
-
 def encode_cursor(sync: Sync) -> str:
     """Where the next page starts: after this sync in (created_at, id) order."""
     raw = f"{sync.created_at.astimezone(timezone.utc).isoformat()}|{sync.id}"
@@ -258,7 +248,7 @@ def product_results(shop: Shop, sync: Sync, after: int | None
 @session_token_required
 def list_syncs() -> ResponseReturnValue:
     shop = current_shop()
-    limit = _int_arg("limit", HISTORY_PAGE_SIZE, 1, HISTORY_PAGE_MAX)
+    limit = int_param("limit", HISTORY_PAGE_SIZE, 1, HISTORY_PAGE_MAX)
     query = select(Sync).where(Sync.shop_id == shop.id)
     if (before := request.args.get("before")) is not None:
         created_at, sync_id = decode_cursor(before)
@@ -275,11 +265,9 @@ def list_syncs() -> ResponseReturnValue:
 def get_sync(sync_id: str) -> ResponseReturnValue:
     shop = current_shop()
     sync = _own_sync(shop, sync_id)
-    after = request.args.get("products_after")
-    if after is not None and not (after.isascii() and after.isdigit()):
-        raise Problem(400, "products_after must be a product position from next_products_after.",
-                      errors=[{"field": "products_after", "message": "must be a non-negative integer"}])
-    products, unmatched, next_after = product_results(shop, sync, int(after) if after is not None else None)
+    after = int_param("products_after", None, 0,
+                      detail="products_after must be a product position from next_products_after.")
+    products, unmatched, next_after = product_results(shop, sync, after)
     return jsonify(sync=history_json(sync), products=products, unmatched=unmatched, next_products_after=next_after)
 
 

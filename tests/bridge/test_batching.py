@@ -31,6 +31,7 @@ def test_product_number():
     assert product_number("42") == "42"
     assert product_number("gid://shopify/ProductVariant/42") is None
     assert product_number(" 42") is None
+    assert product_number("4²") is None and product_number("٤٢") is None  # digits, but not ASCII ones
 
 
 @given(st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=600),

@@ -132,6 +132,11 @@ def test_list_newest_first(client, app, token):
     listed = client.get("/bridge/v1/syncs?limit=2", headers=bearer(token)).get_json()["syncs"]
     assert [s["id"] for s in listed] == ids[::-1][:2]
     assert client.get("/bridge/v1/syncs?limit=0", headers=bearer(token)).status_code == 400
+    # str.isdigit() accepts "²", which int() refuses: a 400, not a 500.
+    for bad in ("²", "٣", "-1", "101", "ten"):
+        response = client.get(f"/bridge/v1/syncs?limit={bad}", headers=bearer(token))
+        assert response.status_code == 400, bad
+        assert response.get_json()["errors"] == [{"field": "limit", "message": "must be an integer from 1 to 100"}]
 
 
 def test_abort_a_queued_sync_ends_it_and_dispatches_the_next(client, app, token):
