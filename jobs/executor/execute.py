@@ -41,7 +41,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
-from jobs.planner.plan import Action, ProductPlan
+from jobs.planner.plan import Action, ProductPlan, reorder_moves
 from jobs.planner.productmedia import KEY, NAMESPACE, SWATCH_KEY, ProductMediaEntry, dump_document
 from jobs.planner.request import AssetKey
 from shopify_app.admin_api import GraphQLErrors, queries
@@ -582,7 +582,7 @@ class _Run:
             wanted = set(work.gallery)
             present = set(current)
             desired = [m for m in work.gallery if m in present] + [m for m in current if m not in wanted]
-            moves = _moves(current, desired)
+            moves = reorder_moves(current, desired)
             if moves:
                 todo.append((work, moves))
             work.gallery = desired
@@ -825,19 +825,6 @@ def _touched_media(plan: ProductPlan) -> list[str]:
     out += [a.media_id for a in plan.actions
             if a.action == "replaced" and a.media_id and a.replaces is None and a.swatch_owner is None]
     return list(dict.fromkeys(out))
-
-
-def _moves(current: Sequence[str], desired: Sequence[str]) -> list[tuple[str, int]]:
-    """productReorderMedia moves (zero-based, applied in order) turning
-    `current` into `desired`; none when they are equal."""
-    work = list(current)
-    moves: list[tuple[str, int]] = []
-    for index, media_id in enumerate(desired):
-        if work[index] != media_id:
-            work.remove(media_id)
-            work.insert(index, media_id)
-            moves.append((media_id, index))
-    return moves
 
 
 def _same_json(value: str, stored: str | None) -> bool:
