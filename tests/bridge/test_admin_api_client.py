@@ -3,6 +3,7 @@ answers (the simulator tests cover the real exchange)."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 import requests
@@ -71,7 +72,7 @@ def make_client(answers, *, on_rejected=None, tokens=("shpat_one",), origin=None
         if on_rejected:
             on_rejected()
 
-    client = AdminApiClient("shop.myshopify.com", origin=origin or f"http://sim-{id(adapter)}/shop.myshopify.com",
+    client = AdminApiClient("shop.myshopify.com", origin=origin or f"http://sim-{uuid.uuid4().hex}/shop.myshopify.com",
                             token_provider=lambda: current["token"], on_token_rejected=rejected, session=session,
                             sleep=clock.sleep, clock=clock, rng=lambda: 0.5)
     return client, adapter, clock
