@@ -1,11 +1,12 @@
-"""The bridge the Cloudinary side of AssetLink calls (contract: docs/bridge-v1,
+"""The bridge the Cloudinary side of AssetLink calls (contract: the bridge v1 spec,
 published as OpenAPI at /bridge/v1/openapi.json).
 
 Layout: `auth` (bearer token -> g.credential, g.shop), `errors` (problem
 documents, body parsing), `limits` (failed-attempt rate limits), one module
-per resource (`connect`, `store`, `settings`, `fields`, `matches`), `openapi`
-(the document, from the views' declarations) and `client` (a Python client
-for the API).
+per resource (`connect`, `store`, `settings`, `fields`, `matches`, `syncs`,
+`uploads`, `links`; `batch_requests` is what the three batch kinds share),
+`openapi` (the document, from the views' declarations) and `client` (a
+Python client for the API).
 """
 from flask import Blueprint
 
