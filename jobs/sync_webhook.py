@@ -10,8 +10,10 @@ sync, so every attempt carries the same content.
 
 Outside development the URL must be https to a public host, and the address
 is checked again here, when the name is resolved for the delivery (the
-setting was checked without resolving it). Redirects are not followed: a
-redirect could lead to an address that was never checked.
+setting was checked without resolving it), and once more by the connection
+itself against the address it actually reached (jobs.public_http), which
+closes the DNS-rebinding window. Redirects are not followed: a redirect could
+lead to an address that was never checked.
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ from shopify_app.models import BridgeCredential, Sync
 from . import queues
 from .context import with_app_context
 from .planner.settings import webhook_url_problem
+from .public_http import public_session
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +110,12 @@ def deliver_sync_completed(sync_id: str) -> str:
     headers = {"Content-Type": "application/json", "User-Agent": "AssetLink-for-Shopify/1",
                "X-AssetLink-Event": event, "X-AssetLink-Delivery": sync.id,
                SIGNATURE_HEADER: sign(crypto.decrypt(credential.signing_secret_enc), body)}
+    # Outside development the connection itself re-checks the address it
+    # reached (DNS may answer differently than it did to the check above).
+    http = requests.Session() if development else public_session()
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
+        with http:
+            response = http.post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
     except requests.RequestException as exc:
         raise DeliveryFailed(f"sync {sync_id}: webhook not delivered: {type(exc).__name__}") from None
     if not 200 <= response.status_code < 300:

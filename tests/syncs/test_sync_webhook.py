@@ -79,3 +79,58 @@ def test_private_addresses_are_refused_outside_development(app):
     assert public_address_problem("https://10.1.2.3/x") is not None
     assert public_address_problem("https://[::1]/x") is not None
     assert "cannot be resolved" in public_address_problem("https://no-such-host.invalid/x")
+
+
+def test_public_session_refuses_a_private_peer_before_sending(receiver):
+    import requests
+
+    from jobs.public_http import public_session
+    assert requests.post(receiver.url, data=b"x", timeout=5).status_code == 204  # reachable as such
+    with public_session() as http, pytest.raises(requests.ConnectionError, match="non-public address"):
+        http.post(receiver.url, data=b"x", timeout=5)
+    assert len(receiver.calls) == 1  # the refused connection sent nothing
+
+
+def test_a_name_rebound_to_a_private_address_is_refused_at_connect(app, client, sim_shop, receiver, monkeypatch):
+    """DNS answers a public address to the check and 127.0.0.1 to the
+    connection: the connection's own check refuses it."""
+    import socket
+
+    import jobs.public_http
+    import jobs.sync_webhook
+    from shopify_app.extensions import db
+    from shopify_app.models import Sync
+
+    app.config["RQ_IS_ASYNC"] = False
+    shop = sim_shop(products=[{"title": "P", "variants": [{"sku": "S-1"}]}])
+    connection = connect(client, shop.domain, cloud_name="acme")
+    data = {"dry_run": True, "match": {"cloudinary_field": "sku", "shopify_field": "sku"}, "link_mode": "append",
+            "assets": [{"public_id": "p/1", "format": "jpg", "metadata": {"sku": "S-1"}}]}
+    sync_id = client.post("/bridge/v1/syncs", json=data, headers=bearer(connection["token"])).get_json()["id"]
+
+    port = receiver.server.port
+    real_getaddrinfo = socket.getaddrinfo
+
+    def rebinding_dns(host, *args, **kwargs):
+        if host == "hooks.example.com":
+            return real_getaddrinfo("127.0.0.1", *args, **kwargs)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    refused = []
+    real_checked = jobs.public_http._checked
+
+    def spy(conn, sock):
+        refused.append(sock.getpeername()[0])
+        return real_checked(conn, sock)
+
+    monkeypatch.setattr(jobs.sync_webhook, "public_address_problem", lambda url: None)  # the check saw a public IP
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    monkeypatch.setattr(jobs.public_http, "_checked", spy)
+    app.config["ASSETLINK_DEVELOPMENT"] = False
+    with app.app_context():
+        sync = db.session.get(Sync, sync_id)
+        sync.settings = {**sync.settings, "sync_completed_webhook_url": f"https://hooks.example.com:{port}/hook"}
+        db.session.commit()
+        with pytest.raises(DeliveryFailed):
+            deliver_sync_completed(sync_id)
+    assert refused == ["127.0.0.1"] and receiver.calls == []
