@@ -28,6 +28,14 @@ DEFAULTS = {
     "SIM_WEBHOOK_RETRY_SCALE": 1.0,
     # Shopify sends shop/redact 48 hours after an uninstall.
     "SIM_SHOP_REDACT_DELAY": 48 * 3600,
+    # Public origin → local base URL the simulator downloads sources from
+    # (downloads.py); unmapped origins are unreachable.
+    "SIM_FETCH_ORIGINS": {},
+    "SIM_FETCH_TIMEOUT": 10.0,
+    "SIM_FETCH_WORKERS": 8,
+    # Seconds a bulk operation takes from creation to completion (CREATED for
+    # the first half, RUNNING for the second; a cancel takes half of it).
+    "SIM_BULK_DELAY": 1.0,
 }
 
 
@@ -36,12 +44,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     if config:
         app.config.update(config)
-    app.extensions["sim_state"] = SimState()
+    from .downloads import Downloads
+    state = app.extensions["sim_state"] = SimState()
+    # Sources are fetched only from origins SIM_FETCH_ORIGINS maps (downloads.py).
+    state.downloads = Downloads.from_config(app.config)
 
+    from .bulk.storage import bp as bulk_storage_bp
     from .control_apps import bp as control_apps_bp
     from .control_shops import bp as control_shops_bp
     from .graphql_api import bp as graphql_bp
     from .oauth import bp as oauth_bp
+    app.register_blueprint(bulk_storage_bp)
     app.register_blueprint(control_apps_bp)
     app.register_blueprint(control_shops_bp)
     app.register_blueprint(graphql_bp)

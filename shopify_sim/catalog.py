@@ -26,6 +26,7 @@ def fold_key(text: str) -> str:
 GID_PREFIX = "gid://shopify/"
 FIRST_ID = 1_000_000_001
 FIRST_PRODUCT_IMAGE_ID = 5_000_000_001
+FIRST_INVENTORY_ITEM_ID = 7_000_000_001
 
 
 def gid(kind: str, num: int | str) -> str:
@@ -60,10 +61,27 @@ class Variant:
     updated_at: float = 0.0
     # A variant shows at most one media item (productVariantAppendMedia).
     media_id: Optional[int] = None
+    # Pricing and inventory as a variant made by productCreate has them
+    # (captured: compareAtPrice null, taxable true, inventoryPolicy DENY,
+    # inventoryQuantity 0, an inventory item that is not tracked and
+    # requires shipping). Quantities change only through inventory
+    # mutations, which the simulator does not model: a seeded store keeps
+    # the quantities it was seen with.
+    compare_at_price: Optional[str] = None
+    taxable: bool = True
+    inventory_policy: str = "DENY"
+    inventory_quantity: int = 0
+    inventory_item_id: int = 0
+    tracked: bool = False
+    requires_shipping: bool = True
 
     @property
     def gid(self) -> str:
         return gid("ProductVariant", self.id)
+
+    @property
+    def inventory_item_gid(self) -> str:
+        return gid("InventoryItem", self.inventory_item_id or self.id)
 
 
 @dataclass
@@ -109,11 +127,17 @@ class File:
     updated_at: float = 0.0
     # Processing restarts when the source is replaced (fileUpdate originalSource).
     processing_started_at: float = 0.0
-    # Error code the file fails processing with (fault injection), or None.
+    # Error code the file fails processing with (its download's outcome, or
+    # an injected fault), or None; `fail_detail` says why.
     fail_code: Optional[str] = None
+    fail_detail: str = ""
+    # The download of the current source while it runs (a Future of an
+    # inspection.Outcome, see downloads.py); None once its outcome is applied.
+    download: Any = None
     original_file_size: Optional[int] = None
     width: Optional[int] = None
     height: Optional[int] = None
+    duration_ms: Optional[int] = None  # videos, as read from the file
     # Products whose gallery contains this file, in the order they were added.
     product_ids: list[int] = field(default_factory=list)
     # An image in a product's gallery is also a ProductImage there, with its
@@ -124,6 +148,9 @@ class File:
     # The URL of the current processed rendition when it is known rather than
     # derived (a store's existing file, seeded with the URL Shopify served).
     processed_url: Optional[str] = None
+    # The name a generic file is served under once it has one: replacing its
+    # source keeps it (processing.served_name).
+    served_as: Optional[str] = None
 
     @property
     def gid(self) -> str:
@@ -178,6 +205,41 @@ class MetafieldDefinition:
 
 
 @dataclass
+class Collection:
+    """A collection: manual (`rules` None, its products listed) or automated
+    (products matching its rule set)."""
+    id: int
+    title: str
+    handle: str
+    description_html: str = ""
+    sort_order: str = "BEST_SELLING"
+    applied_disjunctively: bool = False
+    # Each rule: {"column", "relation", "condition", "condition_object_id"}.
+    rules: Optional[list[dict[str, Any]]] = None
+    product_ids: list[int] = field(default_factory=list)
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+    @property
+    def gid(self) -> str:
+        return gid("Collection", self.id)
+
+
+@dataclass
+class OwnerRecord:
+    """A resource the simulator keeps only as a metafield owner (Location,
+    Page, Article, Blog, Market, Customer, Order, DraftOrder, Company,
+    CompanyLocation): its id and the scalar fields a store was seen with."""
+    kind: str
+    id: int
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gid(self) -> str:
+        return gid(self.kind, self.id)
+
+
+@dataclass
 class Job:
     """An asynchronous job (productReorderMedia). `apply` runs once, when the
     job is first observed after `done_at`."""
@@ -203,6 +265,9 @@ class StagedUpload:
     created_at: float
     data: Optional[bytes] = None
     uploaded_at: Optional[float] = None
+    # The object's key in the bucket (`tmp/<shop>/bulk/<uuid>/<filename>`):
+    # what bulkOperationRunMutation's `stagedUploadPath` names.
+    key: Optional[str] = None
 
 
 @dataclass
@@ -215,21 +280,52 @@ class Catalog:
     metafield_definitions: list[MetafieldDefinition] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)
     staged_uploads: dict[str, StagedUpload] = field(default_factory=dict)
+    # Bulk operations by number (shopify_sim.bulk.model.BulkOperation), and
+    # their result files: key → (JSONL bytes, when the URL expires).
+    bulk_operations: dict[int, Any] = field(default_factory=dict)
+    bulk_results: dict[str, tuple[bytes, float]] = field(default_factory=dict)
+    # Collections by number; other metafield owners by gid.
+    collections: dict[int, Collection] = field(default_factory=dict)
+    owners: dict[str, OwnerRecord] = field(default_factory=dict)
+    # Metaobject definitions and entries by number (resolvers/metaobjects.py).
+    metaobject_definitions: dict[int, Any] = field(default_factory=dict)
+    metaobjects: dict[int, Any] = field(default_factory=dict)
     # The Files page's saved searches (fileSavedSearches): {"id", "name", "query"}.
     # Nothing here creates them (savedSearchCreate is not simulated).
     file_saved_searches: list[dict[str, Any]] = field(default_factory=list)
     # Faults queued by the control API.
     faults: Faults = field(default_factory=Faults)
+    # Files whose source is being downloaded (file id → file): what a request
+    # waits for once their processing time is up (downloads.py).
+    pending_downloads: dict[int, File] = field(default_factory=dict)
     # Lower-cased exact-value indexes for fast search on large catalogues.
     sku_index: dict[str, set[int]] = field(default_factory=dict)  # sku → variant ids
     barcode_index: dict[str, set[int]] = field(default_factory=dict)  # barcode → variant ids
     handle_index: dict[str, int] = field(default_factory=dict)  # handle → product id
+    # filename → ids of the files of that name, oldest first: fileCreate's
+    # duplicate check looks a name up instead of scanning the library.
+    filename_index: dict[str, dict[int, None]] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(FIRST_ID))
-    # ProductImage ids are a sequence of their own at Shopify.
+    _id_order: dict[int, tuple[Any, list[Any]]] = field(default_factory=dict)
+    # ProductImage and InventoryItem ids are sequences of their own at Shopify.
     _product_image_ids: Any = field(default_factory=lambda: itertools.count(FIRST_PRODUCT_IMAGE_ID))
+    _inventory_item_ids: Any = field(default_factory=lambda: itertools.count(FIRST_INVENTORY_ITEM_ID))
+    # inventory item id → variant id (InventoryItem nodes).
+    inventory_items: dict[int, int] = field(default_factory=dict)
 
     def next_id(self) -> int:
         return next(self._ids)
+
+    def in_id_order(self, table: dict[int, Any]) -> list[Any]:
+        """`table`'s values (products, variants, files) by ascending id, the
+        sorted list kept until the table changes: listing a 100,000-product
+        catalogue page by page sorts it once, not once per page. Callers must
+        not change the list."""
+        fingerprint = (len(table), next(reversed(table), None))
+        cached = self._id_order.get(id(table))
+        if cached is None or cached[0] != fingerprint:
+            cached = self._id_order[id(table)] = (fingerprint, sorted(table.values(), key=_by_id))
+        return cached[1]
 
     # -- products --------------------------------------------------------
     def unique_handle(self, wanted: str) -> str:
@@ -256,8 +352,10 @@ class Catalog:
         variant = Variant(id=self.next_id(), product_id=product.id, sku=sku or "", barcode=barcode or "",
                           title=title or ("Default Title" if not product.variant_ids
                                           else f"Variant {len(product.variant_ids) + 1}"),
-                          price=price, position=len(product.variant_ids) + 1, created_at=now, updated_at=now)
+                          price=price, position=len(product.variant_ids) + 1, created_at=now, updated_at=now,
+                          inventory_item_id=next(self._inventory_item_ids))
         self.variants[variant.id] = variant
+        self.inventory_items[variant.inventory_item_id] = variant.id
         product.variant_ids.append(variant.id)
         self._index_variant(variant)
         return variant
@@ -282,8 +380,31 @@ class Catalog:
         f = File(id=self.next_id(), kind=kind, original_source=original_source, filename=filename,
                  mime_type=mime_type, alt=alt or "", created_at=now, updated_at=now,
                  processing_started_at=now, fail_code=fail_code, original_file_size=original_file_size)
-        self.files[f.id] = f
+        self.put_file(f)
         return f
+
+    def put_file(self, f: File) -> None:
+        """Store a file (and index its name)."""
+        self.files[f.id] = f
+        self.filename_index.setdefault(f.filename, {})[f.id] = None
+
+    def rename_file(self, f: File, filename: str) -> None:
+        self._unindex_name(f)
+        f.filename = filename
+        self.filename_index.setdefault(filename, {})[f.id] = None
+
+    def file_named(self, filename: str) -> Optional[File]:
+        """The oldest file of that name, if any."""
+        for file_id in self.filename_index.get(filename, ()):
+            return self.files[file_id]
+        return None
+
+    def _unindex_name(self, f: File) -> None:
+        ids = self.filename_index.get(f.filename)
+        if ids is not None:
+            ids.pop(f.id, None)
+            if not ids:
+                del self.filename_index[f.filename]
 
     def attach(self, f: File, product: Product) -> None:
         if f.id not in product.media_ids:
@@ -313,7 +434,9 @@ class Catalog:
             product = self.products.get(pid)
             if product is not None:
                 self.detach(f, product)
-        self.files.pop(f.id, None)
+        if self.files.pop(f.id, None) is not None:
+            self._unindex_name(f)
+        self.pending_downloads.pop(f.id, None)
 
     def file_by_gid(self, value: str) -> File | None:
         parsed = parse_gid(value)
@@ -348,6 +471,10 @@ class Catalog:
     # -- metafields ------------------------------------------------------
     def owner_metafields(self, owner_gid: str) -> dict[tuple[str, str], Metafield]:
         return self.metafields.setdefault(owner_gid, {})
+
+
+def _by_id(item: Any) -> int:
+    return item.id
 
 
 def catalog_of(shop: Any) -> Catalog:

@@ -235,7 +235,8 @@ def uninstall(domain: str, client_id: str) -> Any:
 def trigger_webhook(domain: str, topic: str) -> Any:
     """Send `topic` for the shop: to `client_id`'s app, or to every app that
     subscribes. Compliance topics get Shopify's payload shape (fields in
-    `payload` override); other topics need `payload`."""
+    `payload` override); other topics need `payload` (app/scopes_update gets
+    the shop's `shop_id` added unless it sets one)."""
     state = get_state()
     body = _body()
     payload = body.get("payload")
@@ -247,6 +248,8 @@ def trigger_webhook(domain: str, topic: str) -> Any:
             payload = webhooks.compliance_payload(topic, shop, payload)
         elif payload is None:
             raise ControlError(400, f"payload is required for {topic}")
+        elif topic == "app/scopes_update":
+            payload = webhooks.scopes_update_payload(shop, payload)
         apps = [_app(state, body["client_id"])] if body.get("client_id") else list(state.apps.values())
         sent = [d for app in apps for d in _enqueue(state, app, domain, topic, payload)]
     if not sent:

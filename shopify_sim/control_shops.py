@@ -257,6 +257,9 @@ def _delay() -> float:
 def get_shop(domain: str) -> Response:
     state = _state()
     with state.lock:
+        shop = _shop(domain)
+    processing.wait_for_due_downloads(state, shop, _now(), _delay())
+    with state.lock:
         return jsonify(shop_state(_shop(domain), _now(), _delay()))
 
 
@@ -264,6 +267,9 @@ def get_shop(domain: str) -> Response:
 def get_product(domain: str, product_id: int) -> Response:
     """One product's state (cheaper than the whole shop on big catalogues)."""
     state = _state()
+    with state.lock:
+        shop = _shop(domain)
+    processing.wait_for_due_downloads(state, shop, _now(), _delay())
     with state.lock:
         shop = _shop(domain)
         catalog = catalog_of(shop)

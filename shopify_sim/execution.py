@@ -127,3 +127,41 @@ def field_resolver(source: Any, info: Any, **args: Any) -> Any:
 
 
 _MISSING = object()
+
+
+def execute_document(state: Any, shop: Any, token: Any, document: Any, variables: Mapping[str, Any], *,
+                     now: float, config: Mapping[str, Any], api_version: str = "") -> dict[str, Any]:
+    """Run a parsed, validated document for a shop as `token`'s app, the way
+    a request to the Admin API runs it (resolvers, scope checks), outside any
+    request: bulk operations read and write the store this way. Answers
+    `{"data": …}` plus `"errors"` when there are any (internal failures
+    worded as Shopify's INTERNAL_SERVER_ERROR)."""
+    from graphql import GraphQLError
+    from graphql.execution import execute as graphql_execute
+
+    from .resolvers import load_all
+    load_all()
+    ctx = Ctx(state=state, shop=shop, token=token, config=config, now=now,
+              base_url=str(config.get("SIM_BASE_URL", "")), api_version=api_version)
+    ctx.notes["root"] = _Root()
+    result = graphql_execute(schema_mod.admin_schema(), document, root_value=ctx.notes["root"], context_value=ctx,
+                             variable_values=dict(variables), field_resolver=field_resolver)
+    errors: list[dict[str, Any]] = []
+    for err in result.errors or ():
+        original = err.original_error
+        if original is not None and not isinstance(original, GraphQLError):
+            errors.append({"message": "Internal error. Looks like something went wrong on our end.",
+                           "extensions": {"code": "INTERNAL_SERVER_ERROR",
+                                          "simulatorError": f"{type(original).__name__}: {original}"},
+                           **({"path": list(err.path)} if err.path else {})})
+        else:
+            errors.append(err.formatted)
+    errors.extend(ctx.notes.get("errors", ()))
+    out: dict[str, Any] = {"data": result.data}
+    if errors:
+        out["errors"] = errors
+    return out
+
+
+class _Root:
+    """The root value; root fields are resolved from the registry."""

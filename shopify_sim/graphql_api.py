@@ -1,5 +1,6 @@
 """The Admin GraphQL endpoint of a simulated shop:
-`POST {sim}/{shop}/admin/api/2026-10/graphql.json`.
+`POST {sim}/{shop}/admin/api/{version}/graphql.json` (versions.py: which
+versions are served and what changes with them).
 
 A request goes through the steps Shopify's own API takes, answering each
 failure the way Shopify does: authenticate the access token (401), parse and
@@ -23,12 +24,13 @@ from graphql.error import GraphQLSyntaxError
 from graphql.execution import execute
 
 from . import faults as faults_mod
-from . import processing, schema as schema_mod
+from . import limits, processing, schema as schema_mod, versions
+from .bulk import lifecycle as bulk_lifecycle
 from .catalog import catalog_of
 from .execution import field_resolver
 from .resolvers import Ctx, load_all
 from .validation import (VALIDATION_RULES, coerce_variables, coerced_variables, input_size_errors, root_fields,
-                         select_operation, shopify_validation_error, syntax_error)
+                         select_operation, shopify_validation_errors, syntax_error)
 
 bp = Blueprint("graphql_api", __name__)
 
@@ -108,10 +110,15 @@ def graphql_endpoint(shop_domain: str, version: str) -> Response:
             entry["errors"].append("invalid access token")
             return _finish(shop, entry, _json({"errors": INVALID_TOKEN}, 401, headers))
         entry["clientId"] = token.client_id
-        if version != schema_mod.API_VERSION:
+        api_version = versions.served(version, current_app.config)
+        if api_version is None:
             entry["errors"].append(f"API version {version}")
             return _finish(shop, entry, _json({"errors": f"API version {version} is not served by this simulator "
-                                                         f"(only {schema_mod.API_VERSION})"}, 404, headers))
+                                                         f"(quarterly versions up to {versions.NEWEST})"}, 404,
+                                              headers))
+        # The version that answers (an unsupported one falls forward), as Shopify names it.
+        headers["X-Shopify-API-Version"] = api_version
+        entry["apiVersion"] = api_version
         if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip():
             entry["errors"].append("missing query")
             return _finish(shop, entry, _json({"errors": {"query": "Required parameter missing or invalid"}}, 400,
@@ -127,8 +134,9 @@ def graphql_endpoint(shop_domain: str, version: str) -> Response:
         time.sleep(fault.seconds)
         with state.lock:
             return _finish(shop, entry, _json({"errors": "Gateway Timeout"}, 504, headers))
+    processing.wait_for_due_downloads(state, shop, _now(), float(current_app.config.get("SIM_PROCESSING_DELAY", 0.5)))
     with state.lock:
-        return _finish(shop, entry, _run(state, shop, token, body, entry, headers))
+        return _finish(shop, entry, _run(state, shop, token, body, entry, headers, api_version))
 
 
 def _finish(shop: Any, entry: dict[str, Any], response: Response) -> Response:
@@ -167,7 +175,7 @@ def _fault_response(fault: Any, shop: Any, token: Any, entry: dict[str, Any], he
 
 
 def _run(state: Any, shop: Any, token: Any, body: dict[str, Any], entry: dict[str, Any],
-         headers: dict) -> Response:
+         headers: dict, api_version: str) -> Response:
     load_all()
     schema = schema_mod.admin_schema()
     now = _now()
@@ -184,7 +192,7 @@ def _run(state: Any, shop: Any, token: Any, body: dict[str, Any], entry: dict[st
         return _json({"errors": [err]}, 200, headers)
     validation = validate(schema, document, VALIDATION_RULES)
     if validation:
-        errors = [shopify_validation_error(e, document) for e in validation]
+        errors = shopify_validation_errors(validation, document)
         entry["errors"].extend(e["message"] for e in errors)
         return _json({"errors": errors}, 200, headers)
     operation = select_operation(document, body.get("operationName"))
@@ -207,7 +215,7 @@ def _run(state: Any, shop: Any, token: Any, body: dict[str, Any], entry: dict[st
     requested = _requested_cost(schema, document, variables, operation_name)
     entry["requestedCost"] = requested
     bucket = _bucket(shop, token.client_id)
-    if requested > 1000:
+    if requested > limits.MAX_QUERY_COST:
         entry["errors"].append("MAX_COST_EXCEEDED")
         return _json({"errors": [{"message": MAX_COST_MESSAGE.format(cost=requested),
                                   "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": 1000}}],
@@ -230,8 +238,10 @@ def _run(state: Any, shop: Any, token: Any, body: dict[str, Any], entry: dict[st
 
     catalog = catalog_of(shop)
     processing.settle_jobs(catalog, now)
+    bulk_lifecycle.settle(bulk_lifecycle.Env(state, shop, config), now)
     ctx = Ctx(state=state, shop=shop, token=token, config=config, now=now,
-              base_url=str(config.get("SIM_BASE_URL", "")))
+              base_url=str(config.get("SIM_BASE_URL", "")), api_version=api_version,
+              request_bytes=len(request.get_data()))
     ctx.notes["root"] = _Root()
     result = execute(schema, document, root_value=ctx.notes["root"], context_value=ctx,
                      variable_values=variables, operation_name=operation_name, field_resolver=field_resolver)
@@ -248,6 +258,9 @@ def _run(state: Any, shop: Any, token: Any, body: dict[str, Any], entry: dict[st
     out["data"] = result.data
     out["extensions"] = {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
                                   "throttleStatus": bucket.status(now)}}
+    if ctx.notes.get("search"):
+        # Warnings about the `query:` arguments (search_filters.py).
+        out["extensions"]["search"] = ctx.notes["search"]
     return _json(out, 200, headers)
 
 

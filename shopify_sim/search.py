@@ -244,6 +244,29 @@ def parse(text: Optional[str]) -> Optional[Expr]:
 KEYWORD, TEXT, NUMBER = "keyword", "text", "number"
 # Whole value, case-sensitive (metafield filters: "exact, case-sensitive").
 EXACT = "exact"
+# A decimal amount (`price:100.57`, the schema's `bigdecimal` filters).
+DECIMAL = "decimal"
+# A moment (epoch seconds); values are dates or ISO 8601 times, as the
+# schema's filter tables show (`created_at:>'2020-10-21T23:39:20Z'`, `created_at:<=2024`).
+TIME = "time"
+
+
+def parse_time(text: str) -> Optional[tuple[float, float]]:
+    """The span a time value names, [start, end) in epoch seconds (a year, a
+    day or a second), or None when it is not a time."""
+    from datetime import datetime, timedelta, timezone
+    value = text.strip().strip("'\"")
+    try:
+        if len(value) == 4 and value.isdigit():
+            start = datetime(int(value), 1, 1, tzinfo=timezone.utc)
+            return start.timestamp(), datetime(int(value) + 1, 1, 1, tzinfo=timezone.utc).timestamp()
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    span = timedelta(days=1) if "T" not in value and " " not in value else timedelta(seconds=1)
+    return moment.timestamp(), (moment + span).timestamp()
 
 
 @dataclass(frozen=True)
@@ -274,10 +297,31 @@ def _match_value(kind: str, value, term: Term) -> bool:
         return False
     if kind == EXACT:
         return str(value) == term.value
+    if kind == TIME:
+        span = parse_time(term.value)
+        if span is None:
+            return False
+        start, end = span
+        if term.comparator == ">":
+            return value >= end
+        if term.comparator == ">=":
+            return value >= start
+        if term.comparator == "<":
+            return value < start
+        if term.comparator == "<=":
+            return value < end
+        return start <= value < end
     if kind in (KEYWORD, NUMBER) and "," in term.value and not term.comparator:
         # Filters such as `sku:A,B` or `ids:1,2` take a comma-separated list.
         return any(_match_value(kind, value, Term(term.field, part.strip(), None, term.prefix))
                    for part in term.value.split(",") if part.strip())
+    if kind == DECIMAL:
+        from decimal import Decimal, InvalidOperation
+        try:
+            amount, wanted_amount = Decimal(str(value)), Decimal(term.value)
+        except InvalidOperation:
+            return False
+        return _compare(amount, wanted_amount, term.comparator) if term.comparator else amount == wanted_amount
     if kind == NUMBER:
         try:
             wanted = int(term.value.rsplit("/", 1)[-1])  # ids may be given as gids
@@ -314,9 +358,13 @@ class Matcher:
     bare term. `index` optionally narrows candidates for exact/prefix terms
     (see `candidates`)."""
 
-    def __init__(self, fields: dict[str, Field], default_fields: Iterable[str]) -> None:
+    def __init__(self, fields: dict[str, Field], default_fields: Iterable[str],
+                 searched_only: Optional[dict[str, Field]] = None) -> None:
+        """`searched_only`: fields a bare term searches that are no filter
+        of their own (a `name:` term on them is an unknown filter)."""
         self.fields = fields
         self.default_fields = tuple(default_fields)
+        self.searched = {**fields, **(searched_only or {})}
 
     def matches(self, expr: Optional[Expr], record) -> bool:
         if expr is None:
@@ -340,11 +388,27 @@ class Matcher:
             # `field:*` — the field has any value.
             return any(v not in (None, "") for v in self.fields[term.field].values(record))
         for name in names:
-            field = self.fields[name]
+            field = self.searched[name]
             for value in field.values(record):
                 if _match_value(field.kind, value, term):
                     return True
         return False
+
+
+def needs_index(expr: Optional[Expr], columns: Iterable[str]) -> bool:
+    """Whether Shopify answers a query from its search index rather than its
+    database: anything but no query, or plain equality terms ANDed on the
+    resource's own columns. Read from the captures' cursors (common.cursor_value):
+    `handle:…`, `status:…`, `vendor:… product_type:…` and no query were
+    answered from the database; `sku:`, `barcode:`, `tag:`, a prefix, `OR`
+    and a negation from the index."""
+    if expr is None:
+        return False
+    if isinstance(expr, Term):
+        return expr.field not in set(columns) or expr.prefix or expr.comparator is not None
+    if isinstance(expr, And):
+        return any(needs_index(e, columns) for e in expr.items)
+    return True
 
 
 def candidates(expr: Optional[Expr], lookup: Callable[[Term], Optional[set]]) -> Optional[set]:

@@ -96,6 +96,8 @@ class SimState:
         self.auth_codes: dict[str, Any] = {}
         self.webhook_deliveries: list[Any] = []
         self.webhook_wakeup = threading.Event()
+        # The source downloader (shopify_sim.downloads.Downloads), set by create_app.
+        self.downloads: Any = None
 
     def now(self) -> float:
         return self.clock()

@@ -10,10 +10,12 @@ import re
 from typing import Any, Iterable, Mapping, Optional
 
 from graphql import (ArgumentNode, DocumentNode, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLError,
-                     GraphQLSchema, InlineFragmentNode, ListValueNode, Node, ObjectFieldNode, OperationDefinitionNode,
-                     StringValueNode, ValidationRule, get_named_type, is_input_object_type, is_list_type,
-                     is_non_null_type, specified_rules, type_from_ast)
+                     GraphQLSchema, InlineFragmentNode, ListValueNode, Node, ObjectFieldNode, ObjectValueNode,
+                     OperationDefinitionNode, StringValueNode, Undefined, ValidationRule, VariableNode,
+                     get_named_type, is_input_object_type, is_list_type, is_non_null_type, print_ast,
+                     specified_rules, type_from_ast, value_from_ast)
 from graphql.error import GraphQLSyntaxError
+from graphql.language import Lexer, TokenKind
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.utilities import coerce_input_value
 
@@ -51,12 +53,12 @@ _RULES: list[tuple[re.Pattern, Any]] = [
                 {"code": "missingRequiredInputObjectAttribute", "argumentName": m["f"], "argumentType": m["t"],
                  "inputObjectType": m["o"]})),
     (re.compile(r"Field '(?P<f>[^']+)' of type '(?P<t>[^']+)' must have a selection of subfields"),
-     lambda m: (f"Field must have selections (field '{m['f']}' returns {m['t'].strip('[]!')} but has no "
-                f"selections. Did you mean '{m['f']} {{ ... }}'?)",
+     lambda m: ((f"Field must have selections (field '{m['f']}' returns {m['t'].strip('[]!')} but has no "
+                 f"selections. Did you mean '{m['f']} {{ ... }}'?)"),
                 {"code": "selectionMismatch", "nodeName": f"field '{m['f']}'", "typeName": m["t"].strip("[]!")})),
     (re.compile(r"Field '(?P<f>[^']+)' must not have a selection since type '(?P<t>[^']+)' has no subfields"),
-     lambda m: (f"Selections can't be made on scalars (field '{m['f']}' returns {m['t'].strip('[]!')} but "
-                f"has selections)",
+     lambda m: ((f"Selections can't be made on scalars (field '{m['f']}' returns {m['t'].strip('[]!')} but "
+                 f"has selections)"),
                 {"code": "selectionMismatch", "nodeName": f"field '{m['f']}'", "typeName": m["t"].strip("[]!")})),
     (re.compile(r"Unknown fragment '(?P<n>[^']+)'"),
      lambda m: (f"Fragment {m['n']} was used, but not defined",
@@ -69,9 +71,6 @@ _RULES: list[tuple[re.Pattern, Any]] = [
                 {"code": "undefinedType", "typeName": m["t"]})),
     (re.compile(r"Unknown directive '@(?P<d>[^']+)'"),
      lambda m: (f"Directive @{m['d']} is not defined", {"code": "undefinedDirective", "directiveName": m["d"]})),
-    (re.compile(r"(?P<t>\w+) cannot represent (?:a )?non[- ].*?value: (?P<v>.+)$"),
-     lambda m: (f"Argument has an invalid value ({m['v']}). Expected type '{m['t']}'.",
-                {"code": "argumentLiteralsIncompatible", "typeName": "CoercionError"})),
 ]
 
 
@@ -121,7 +120,13 @@ def shopify_validation_error(err: GraphQLError, document: Optional[DocumentNode]
     else:
         extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
     out: dict[str, Any] = {"message": message}
-    if err.locations:
+    parent_id = extensions.pop("location_node", None)
+    parent = _find_node(document, parent_id) if parent_id is not None and document is not None else None
+    if parent is not None and parent.loc is not None:
+        # graphql-ruby locates a literal error at the argument's parent node.
+        loc = parent.loc.source.get_location(parent.loc.start)
+        out["locations"] = [{"line": loc.line, "column": loc.column}]
+    elif err.locations:
         out["locations"] = [{"line": loc.line, "column": loc.column} for loc in err.locations]
     if document is not None and err.nodes:
         path = _ast_path(document, err.nodes[0])
@@ -133,11 +138,38 @@ def shopify_validation_error(err: GraphQLError, document: Optional[DocumentNode]
     return out
 
 
+def _find_node(document: DocumentNode, node_id: int) -> Optional[Node]:
+    found: list[Node] = []
+
+    def search(node: Any) -> None:
+        if found:
+            return
+        if id(node) == node_id:
+            found.append(node)
+            return
+        for key in node.keys:
+            child = getattr(node, key, None)
+            if isinstance(child, Node):
+                search(child)
+            elif isinstance(child, (list, tuple)):
+                for item in child:
+                    if isinstance(item, Node):
+                        search(item)
+    search(document)
+    return found[0] if found else None
+
+
 def syntax_error(err: GraphQLSyntaxError) -> dict[str, Any]:
     loc = err.locations[0] if err.locations else None
     found = re.search(r"found (.+?)\.?$", err.message)
-    token = found.group(1) if found else "input"
-    token = "end of file" if token == "<EOF>" else token
+    token = found.group(1) if found else ("<EOF>" if "Unexpected <EOF>" in err.message else "input")
+    if token == "<EOF>":
+        token = "end of file"
+        # graphql-ruby reports the end of the document at its last token, and
+        # gives no position for a document without any (captured: "mutation {
+        # not parseable" → "unexpected end of file at [1, 16]"; "" → "Invalid
+        # bulk query: syntax error, unexpected end of file").
+        loc = _last_token_location(err)
     where = f" at [{loc.line}, {loc.column}]" if loc else ""
     out: dict[str, Any] = {"message": f"syntax error, unexpected {token}{where}"}
     if loc:
@@ -145,18 +177,134 @@ def syntax_error(err: GraphQLSyntaxError) -> dict[str, Any]:
     return out
 
 
-class GlobalIdLiterals(ValidationRule):
-    """ID literals must be Shopify global ids, as Shopify's coercion insists."""
+def _last_token_location(err: GraphQLSyntaxError) -> Any:
+    source = err.source
+    if source is None:
+        return None
+    lexer = Lexer(source)
+    last = None
+    try:
+        token = lexer.advance()
+        while token.kind != TokenKind.EOF:
+            last = token
+            token = lexer.advance()
+    except GraphQLSyntaxError:
+        pass
+    return source.get_location(last.start) if last is not None else None
 
-    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
-        input_type = self.context.get_input_type()
-        if input_type is not None and get_named_type(input_type).name == "ID" and parse_gid(node.value) is None:
-            self.report_error(GraphQLError(f"Invalid global id '{node.value}'", node,
-                                           extensions={"code": "argumentLiteralsIncompatible",
-                                                       "typeName": "CoercionError"}))
+
+class ArgumentLiteralsAreCompatible(ValidationRule):
+    """graphql-ruby's rule for literal argument values, as Shopify answers it:
+    "Argument 'first' on Field 'products' has an invalid value ("x"). Expected
+    type 'Int'." at the argument's parent (the field, or the input-object
+    literal holding the field), `extensions {code: argumentLiteralsIncompatible,
+    typeName: Field|InputObject|Directive, argumentName}`. The innermost bad
+    argument is reported, not the arguments containing it (graphql-ruby checks
+    children first). Replaces graphql-core's wording of the same checks
+    (`… cannot represent …`, `Value … does not exist in … enum`), which
+    shopify_validation_error drops."""
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        self.parents: list[tuple[str, str, Any]] = []  # (kind, name, node) of fields, directives, input objects
+        self.reported: list[Node] = []
+
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        self.parents.append(("Field", (node.alias or node.name).value, node))
+
+    def leave_field(self, *_: Any) -> None:
+        self.parents.pop()
+
+    def enter_directive(self, node: Any, *_: Any) -> None:
+        self.parents.append(("Directive", node.name.value, node))
+
+    def leave_directive(self, *_: Any) -> None:
+        self.parents.pop()
+
+    def enter_object_value(self, node: Any, *_: Any) -> None:
+        named = get_named_type(self.context.get_input_type())
+        self.parents.append(("InputObject", getattr(named, "name", "?"), node))
+
+    def leave_object_value(self, *_: Any) -> None:
+        self.parents.pop()
+
+    def leave_argument(self, node: ArgumentNode, *_: Any) -> None:
+        argument = self.context.get_argument()
+        if argument is not None:
+            self._check(node, argument.type)
+
+    def leave_object_field(self, node: ObjectFieldNode, *_: Any) -> None:
+        parent_type = get_named_type(self.context.get_parent_input_type())
+        field = getattr(parent_type, "fields", {}).get(node.name.value)
+        if field is not None:
+            self._check(node, field.type)
+
+    def _check(self, node: Any, type_: Any) -> None:
+        value = node.value
+        if isinstance(value, VariableNode) or _has_variable(value) or not self.parents:
+            return
+        if any(_contains(node, inner) for inner in self.reported):
+            return  # a child already said what is wrong
+        kind, name, parent = self.parents[-1]
+        if value_from_ast(value, type_) is Undefined:
+            message = (f"Argument '{node.name.value}' on {kind} '{name}' has an invalid value ({print_ast(value)}). "
+                       f"Expected type '{type_}'.")
+            extensions = {"code": "argumentLiteralsIncompatible", "typeName": kind, "argumentName": node.name.value}
+        else:
+            # Shopify's ID type refuses what is not a global id while coercing
+            # (graphql-ruby then reports the coercion error's own message and extensions).
+            bad = _bad_global_id(value, type_)
+            if bad is None:
+                return
+            message = f"Invalid global id '{bad}'"
+            extensions = {"code": "argumentLiteralsIncompatible", "typeName": "CoercionError"}
+        self.reported.append(node)
+        self.report_error(GraphQLError(message, [node], extensions={**extensions, "location_node": id(parent)}))
 
 
-VALIDATION_RULES = list(specified_rules) + [GlobalIdLiterals]
+def _bad_global_id(value: Any, type_: Any) -> Optional[str]:
+    """The first ID literal directly in `value` (itself or a list's items) that is not a Shopify global id."""
+    named = get_named_type(type_)
+    if getattr(named, "name", None) != "ID":
+        return None
+    items = value.values if isinstance(value, ListValueNode) else [value]
+    for item in items:
+        if isinstance(item, StringValueNode) and parse_gid(item.value) is None:
+            return item.value
+    return None
+
+
+def _has_variable(value: Any) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_has_variable(v) for v in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variable(f.value) for f in value.fields)
+    return False
+
+
+def _contains(outer: Any, inner: Any) -> bool:
+    loc_o, loc_i = getattr(outer, "loc", None), getattr(inner, "loc", None)
+    return bool(loc_o and loc_i and loc_o.start <= loc_i.start and loc_i.end <= loc_o.end and outer is not inner)
+
+
+# graphql-core's wording of the checks ArgumentLiteralsAreCompatible words as graphql-ruby does.
+_CORE_LITERAL_ERRORS = re.compile(r"cannot represent|does not exist in '[^']+' enum|^Expected value of type")
+
+VALIDATION_RULES = list(specified_rules) + [ArgumentLiteralsAreCompatible]
+
+
+def shopify_validation_errors(errors: list[GraphQLError], document: DocumentNode) -> list[dict[str, Any]]:
+    """All validation errors as Shopify words them, graphql-core's own
+    duplicates of the literal checks left out."""
+    ours = [e for e in errors if (e.extensions or {}).get("code") == "argumentLiteralsIncompatible"]
+    others = [e for e in errors if e not in ours and not _CORE_LITERAL_ERRORS.search(e.message)]
+    # graphql-ruby adds no literal error where another rule already reported
+    # inside that argument (a missing required field, an unknown one).
+    ours = [e for e in ours if not any(o.nodes and _contains(e.nodes[0], o.nodes[0]) or
+                                       (o.nodes and o.nodes[0] is e.nodes[0].value) for o in others)]
+    return [shopify_validation_error(e, document) for e in errors if e in ours or e in others]
 
 
 # -- variables -------------------------------------------------------------
@@ -228,7 +376,10 @@ def coerce_variables(schema: GraphQLSchema, operation: OperationDefinitionNode,
                 continue
             problems.append({"path": [], "explanation": "Expected value to not be null"})
         elif provided and value is not None:
-            def on_error(path: list, _invalid: Any, error: GraphQLError) -> None:
+            # Called only inside coerce_input_value below; the defaults bind
+            # this iteration's variable.
+            def on_error(path: list, _invalid: Any, error: GraphQLError, problems: list = problems,
+                         var_type: Any = var_type) -> None:
                 where = list(path)
                 # graphql-core reports a missing required field at its
                 # object; Shopify at the field itself.
@@ -245,8 +396,8 @@ def coerce_variables(schema: GraphQLSchema, operation: OperationDefinitionNode,
         first = problems[0]
         if first["path"]:
             where = ".".join(str(p) for p in first["path"])
-            message = f"Variable ${name} of type {type_text} was provided invalid value for {where} " \
-                      f"({first['explanation']})"
+            message = (f"Variable ${name} of type {type_text} was provided invalid value for {where} "
+                       f"({first['explanation']})")
         else:
             message = f"Variable ${name} of type {type_text} was provided invalid value"
         loc = definition.loc.source.get_location(definition.loc.start) if definition.loc else None

@@ -17,7 +17,6 @@ import json
 import threading
 import time
 import uuid
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -75,7 +74,7 @@ class Delivery:
             "triggered_at": _iso(self.triggered_at),
             "next_attempt_at": _iso(self.next_attempt_at) if self.status == "pending" else None,
             "attempts": list(self.attempts),
-            "headers": {k: v for k, v in self.headers.items()},
+            "headers": dict(self.headers),
             "payload": json.loads(self.body),
         }
 
@@ -87,13 +86,11 @@ def _iso(ts: float) -> str:
 # -- payloads -------------------------------------------------------------
 
 def shop_numeric_id(shop: Shop) -> int:
-    """The shop's numeric id (the shop's own, when the shop model has one)."""
-    explicit = getattr(shop, "id", None)
-    if isinstance(explicit, int):
-        return explicit
-    if isinstance(explicit, str) and explicit.rsplit("/", 1)[-1].isdigit():
-        return int(explicit.rsplit("/", 1)[-1])
-    return zlib.crc32(shop.domain.encode()) % 10**10 + 10**10
+    """The shop's numeric id: the same number as its GraphQL gid
+    (gid://shopify/Shop/<id>), as Shopify's payloads carry it (`shop_id` of
+    the compliance and app/scopes_update payloads, `id` of the Shop resource
+    app/uninstalled carries). Apps match the two, so they must agree."""
+    return shop.number
 
 
 def shop_payload(shop: Shop, now: float) -> dict[str, Any]:
@@ -150,6 +147,14 @@ def compliance_payload(topic: str, shop: Shop, overrides: dict[str, Any] | None 
         raise ValueError(f"not a compliance topic: {topic}")
     body.update(overrides or {})
     return body
+
+
+def scopes_update_payload(shop: Shop, fields: dict[str, Any]) -> dict[str, Any]:
+    """app/scopes_update's body: `id`, `previous`, `current`, `updated_at`
+    (https://shopify.dev/changelog/new-webhook-topic-app-scopes_update) and,
+    from API 2025-07, the shop's `shop_id`
+    (https://shopify.dev/changelog/add-shopid-to-appscopesupdate-webhook-payload)."""
+    return {"shop_id": shop_numeric_id(shop), **fields}
 
 
 # -- queue ----------------------------------------------------------------

@@ -80,3 +80,41 @@ def iter_values(data: Any, path: str) -> Iterator[Any]:
 def project(data: Any, paths: list[str]) -> dict[str, list[Any]]:
     """`selectedPaths`: the values each path selects, keyed by path."""
     return {p: list(iter_values(data, p)) for p in paths}
+
+
+def prune(data: Any, paths: list[str]) -> Any:
+    """`selectedPaths` as a value of the same shape keeping only what the
+    paths select (lists keep their length; objects keep the selected keys),
+    so a scenario's `expectedDifferences` paths still apply to it."""
+    def keep(node: Any, steps: list[Step], into: Any) -> Any:
+        if not steps:
+            return node
+        step, rest = steps[0], steps[1:]
+        if isinstance(node, list) and (step is None or isinstance(step, int)):
+            out = into if isinstance(into, list) and len(into) == len(node) else [MISSING] * len(node)
+            for n, item in enumerate(node):
+                if step is None or step == n or (isinstance(step, int) and step == n - len(node)):
+                    out[n] = keep(item, rest, out[n])
+            return out
+        if isinstance(node, dict) and isinstance(step, str) and step in node:
+            out = into if isinstance(into, dict) else {}
+            out[step] = keep(node[step], rest, out.get(step, MISSING))
+            return out
+        return into
+
+    result: Any = MISSING
+    for path in paths:
+        result = keep(data, parse(path), result)
+    return _drop_missing(result)
+
+
+def _drop_missing(node: Any) -> Any:
+    if isinstance(node, list):
+        # Items no path selected: dropped at the end (`$[0]`…`$[4]` keeps five),
+        # kept as placeholders between selected ones.
+        while node and node[-1] is MISSING:
+            node = node[:-1]
+        return [_drop_missing(v) if v is not MISSING else {} for v in node]
+    if isinstance(node, dict):
+        return {k: _drop_missing(v) for k, v in node.items() if v is not MISSING}
+    return None if node is MISSING else node

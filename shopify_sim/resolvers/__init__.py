@@ -21,7 +21,8 @@ MUTATION: dict[str, Callable[..., Any]] = {}
 
 # Modules with root resolvers. `metafields` is written separately and may be
 # missing in a partial checkout: the rest of the API keeps working.
-MODULES = ("shop", "products", "media", "files", "jobs", "staged_uploads", "metafields", "standard_definitions")
+MODULES = ("shop", "products", "media", "files", "jobs", "staged_uploads", "metafields", "standard_definitions",
+           "bulk_operations", "variants", "owners", "metaobjects")
 
 
 @dataclass
@@ -32,6 +33,11 @@ class Ctx:
     config: Mapping[str, Any]
     now: float
     base_url: str
+    # The API version answering the request (shopify_sim.versions).
+    api_version: str = ""
+    # Bytes of the HTTP request's body (0 outside a request: bulk import
+    # lines): limits on "the total request payload" read it.
+    request_bytes: int = 0
     # Cost/timing notes resolvers may leave for the endpoint (e.g. extra
     # log detail); free-form.
     notes: dict[str, Any] = field(default_factory=dict)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 import bisect
+import contextvars
 import json
 import re
 from typing import Any, Callable, Iterable, Optional, Sequence
 
 from graphql import GraphQLError
 
-MAX_PAGE_SIZE = 250
-MAX_INPUT_SIZE = 250
+from ..limits import MAX_INPUT_SIZE, MAX_PAGE_SIZE  # noqa: F401  (re-exported)
 ACCESS_SCOPES_DOC = "https://shopify.dev/api/usage/access-scopes"
 
 
@@ -85,11 +85,35 @@ def has_any_scope(ctx: Any, scopes: Iterable[str]) -> bool:
 
 
 # -- pagination ------------------------------------------------------------
+# A sort value that is null: Shopify's cursor then names the id alone
+# (captured: `{"last_id":7749063934258}` for a bulk operation without completedAt).
+NO_SORT_VALUE = object()
+# While a bulk operation reads the store, a connection without `first`/`last`
+# is read whole (bulk/export.py); everywhere else one of them is required.
+UNBOUNDED = contextvars.ContextVar("unbounded_connections", default=False)
+
+
 def encode_cursor(key: Any, value: Any = None) -> str:
     """Shopify's cursor: base64 of compact JSON naming the last id and the
     sort value there (`{"last_id":1,"last_value":"1"}`)."""
-    payload = {"last_id": key, "last_value": key if value is None else value}
+    payload = {"last_id": key} if value is NO_SORT_VALUE else \
+        {"last_id": key, "last_value": key if value is None else value}
     return base64.b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+
+
+def cursor_value(value: Any, *, indexed: bool, moment: bool = False) -> Any:
+    """A sort value as a cursor's `last_value`. Shopify answers a list either
+    from its database or from its search index, and their cursors differ
+    (every capture agrees): the database writes the value as a string — the
+    id (`"10231260152114"`), a position (`"1"`), a time to the microsecond
+    (`"2026-07-04 04:15:10.000000"`) — the search index the raw value — the
+    id as a number, a time in epoch milliseconds (`1776430361000`)."""
+    if moment:
+        if indexed:
+            return int(round(value * 1000))
+        from datetime import datetime, timezone
+        return datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value if indexed else str(value)
 
 
 def decode_cursor(cursor: str) -> Any:
@@ -101,8 +125,12 @@ def decode_cursor(cursor: str) -> Any:
         raise bad_request("Malformed cursor") from None
 
 
-def check_page_args(args: dict[str, Any]) -> None:
+def check_page_args(args: dict[str, Any]) -> dict[str, Any]:
+    """The page arguments after Shopify's checks (BAD_REQUEST when missing,
+    both given or over the page size); in a bulk read, none means every item."""
     first, last = args.get("first"), args.get("last")
+    if UNBOUNDED.get() and first is None and last is None:
+        return {**args, "first": 1 << 62}
     if first is None and last is None:
         raise bad_request("you must provide one of first or last")
     if first is not None and last is not None:
@@ -113,6 +141,7 @@ def check_page_args(args: dict[str, Any]) -> None:
             raise bad_request(f"The value of '{name}' ({size}) exceeds the maximum page size of {MAX_PAGE_SIZE}.")
         if size is not None and size < 0:
             raise bad_request(f"The value of '{name}' must be positive.")
+    return args
 
 
 def connection(items: Sequence[Any], args: dict[str, Any], *, key: Callable[[Any], Any],
@@ -123,19 +152,26 @@ def connection(items: Sequence[Any], args: dict[str, Any], *, key: Callable[[Any
     Cursors carry the item's key; `keys_sorted` says the keys ascend in
     `items`, so a cursor whose item has since disappeared still finds its
     place."""
-    check_page_args(args)
-    keys = [key(i) for i in items]
-    position = {k: n for n, k in enumerate(keys)}
+    args = check_page_args(args)
+    # Only the page is looked at: a cursor is found by bisection when the
+    # keys ascend, else by one pass; nothing is built for the whole list
+    # without a cursor (a page of a 100,000-product store costs the page).
+    position: Optional[dict[Any, int]] = None
 
     def locate(cursor: str, after: bool) -> int:
+        nonlocal position
         k = decode_cursor(cursor)
-        if k in position:
-            return position[k] + 1 if after else position[k]
         if keys_sorted:
             try:
-                return bisect.bisect_right(keys, k) if after else bisect.bisect_left(keys, k)
+                at = bisect.bisect_left(items, k, key=key)
             except TypeError:
-                pass
+                raise bad_request("Malformed cursor") from None
+            found = at < len(items) and key(items[at]) == k
+            return at + 1 if after and found else at
+        if position is None:
+            position = {key(item): n for n, item in enumerate(items)}
+        if k in position:
+            return position[k] + 1 if after else position[k]
         raise bad_request("Malformed cursor")
 
     start, end = 0, len(items)
@@ -149,7 +185,7 @@ def connection(items: Sequence[Any], args: dict[str, Any], *, key: Callable[[Any
     else:
         page_start, page_end = max(start, end - args["last"]), end
     page = items[page_start:page_end]
-    page_keys = keys[page_start:page_end]
+    page_keys = [key(i) for i in page]
     nodes = [node(i) for i in page]
     values = [sort_value(i) for i in page] if sort_value is not None else [None] * len(page)
     edges = [{"cursor": encode_cursor(k, v), "node": n} for k, v, n in zip(page_keys, values, nodes)]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from .. import processing
+from .. import limits, processing
 from ..catalog import EXTERNAL_VIDEO, MEDIA_IMAGE, MODEL_3D, VIDEO, Job, Product, gid
 from . import mutation
 from .common import user_error
-from .files import MAX_ALT_LENGTH, MAX_PRODUCT_MEDIA, MEDIA_LIMIT_MESSAGE, delay, fail_code_for
+from .files import MAX_ALT_LENGTH, MAX_PRODUCT_MEDIA, MEDIA_LIMIT_MESSAGE, begin_processing, delay
 from .sources import default_filename, is_external_video_url, read_source
 from .views import file_view, product_view, variant_view
 
@@ -51,8 +51,8 @@ def create_media_inputs(ctx: Any, product: Product, inputs: list[dict[str, Any]]
     for kind, source, alt in plans:
         name = default_filename(source, kind)
         f = ctx.catalog.add_file(kind=kind, original_source=source.url, filename=name, mime_type=source.mime_type,
-                                 alt=alt or "", now=ctx.now,
-                                 fail_code=fail_code_for(ctx, kind, source.url, name, source.staged))
+                                 alt=alt or "", now=ctx.now)
+        begin_processing(ctx, f, source)
         ctx.catalog.attach(f, product)
         created.append(f)
     product.updated_at = ctx.now
@@ -134,7 +134,7 @@ def product_reorder_media(ctx: Any, info: Any, id: str, moves: list[dict[str, An
 
 
 # -- variant media ---------------------------------------------------------
-MAX_VARIANT_MEDIA_PAIRS = 100
+MAX_VARIANT_MEDIA_PAIRS = limits.variant_media_pairs()
 
 
 def _variant_media_errors(ctx: Any, product: Product, pairs: list[dict[str, Any]], attaching: bool) -> list:

@@ -19,15 +19,17 @@ from typing import Any, Callable, Iterable, Optional
 
 from graphql import GraphQLError
 
+from .. import limits
+
 from ..catalog import Metafield, MetafieldDefinition, iso, parse_gid
 from . import mutation, query
-from .common import access_denied, bad_request, check_page_args, user_error
+from .. import search, search_filters
+from .common import access_denied, bad_request, check_page_args, cursor_value, user_error
 
-MAX_SET_INPUTS = 25
 MAX_LIST_ITEMS = 128
 # Value size limits (https://shopify.dev/docs/apps/build/metafields/metafield-limits):
-# json 128 KB for API ≥ 2026-04, `id`/`url` 2 KB, others 64 KB.
-MAX_JSON_BYTES = 128 * 1024
+# json 128 KB from API 2026-04 (2 MB before: versions.json_metafield_bytes),
+# `id`/`url` 2 KB, others 64 KB.
 MAX_SMALL_BYTES = 2 * 1024
 MAX_VALUE_BYTES = 64 * 1024
 # Namespaces Shopify keeps for itself (captured: "Namespace protected is a
@@ -49,6 +51,7 @@ OWNER_TYPE_LABELS = {"PRODUCT": "Product", "PRODUCTVARIANT": "ProductVariant", "
 
 REFERENCE_KINDS = {
     "file_reference": ("MediaImage", "Video", "GenericFile", "Model3d", "ExternalVideo"),
+    "metaobject_reference": ("Metaobject",),
     "product_reference": ("Product",),
     "variant_reference": ("ProductVariant",),
 }
@@ -361,8 +364,8 @@ def node(ctx: Any, value: str) -> Any:
 
 
 # -- pagination (Shopify's cursor format) ---------------------------------------
-def encode_cursor(key: int) -> str:
-    raw = json.dumps({"last_id": key, "last_value": str(key)}, separators=(",", ":"))
+def encode_cursor(key: int, value: Any = None) -> str:
+    raw = json.dumps({"last_id": key, "last_value": str(key) if value is None else value}, separators=(",", ":"))
     return base64.b64encode(raw.encode()).decode()
 
 
@@ -375,9 +378,11 @@ def decode_cursor(cursor: str) -> int:
 
 
 def paginate(items: list[Any], args: dict[str, Any], *, key: Callable[[Any], int],
-             node: Callable[[Any], Any]) -> dict[str, Any]:
-    """A Relay page over `items` (filtered and ordered), cursors keyed by `key`."""
-    check_page_args(args)
+             node: Callable[[Any], Any], value: Optional[Callable[[Any], Any]] = None) -> dict[str, Any]:
+    """A Relay page over `items` (filtered and ordered), cursors keyed by
+    `key` and carrying `value` (default: the key as a string, the database's
+    form: common.cursor_value)."""
+    args = check_page_args(args)
     if args.get("reverse"):
         items = list(reversed(items))
     keys = [key(i) for i in items]
@@ -395,7 +400,7 @@ def paginate(items: list[Any], args: dict[str, Any], *, key: Callable[[Any], int
         lo, hi = max(start, end - args["last"]), end
     page = items[lo:hi]
     nodes = [node(i) for i in page]
-    edges = [{"cursor": encode_cursor(key(i)), "node": n} for i, n in zip(page, nodes)]
+    edges = [{"cursor": encode_cursor(key(i), value(i) if value else None), "node": n} for i, n in zip(page, nodes)]
     return {"edges": edges, "nodes": nodes,
             "pageInfo": {"hasNextPage": hi < len(items), "hasPreviousPage": lo > 0,
                          "startCursor": edges[0]["cursor"] if edges else None,
@@ -457,7 +462,9 @@ class _Invalid(Exception):
 
 def validate_value(ctx: Any, type_: str, value: str) -> None:
     """Raise `_Invalid` with Shopify's message when `value` is not a `type_`."""
-    limit = MAX_JSON_BYTES if type_ == "json" else MAX_SMALL_BYTES if type_ in ("id", "url") else MAX_VALUE_BYTES
+    from ..versions import json_metafield_bytes
+    limit = json_metafield_bytes(getattr(ctx, "api_version", None)) if type_ == "json" \
+        else MAX_SMALL_BYTES if type_ in ("id", "url") else MAX_VALUE_BYTES
     if len(value.encode()) > limit:
         raise _Invalid(f"Value is too long (maximum is {limit // 1024} KB).")
     if type_.startswith("list."):
@@ -526,7 +533,8 @@ def _validate_scalar(ctx: Any, type_: str, value: str) -> None:
         if not _DATE_RE.match(value) or not _parses(lambda: dt.date.fromisoformat(value)):
             raise _Invalid("Value must be in YYYY-MM-DD format.")
     elif type_ == "date_time":
-        if not _DATE_TIME_RE.match(value) or not _parses(lambda: dt.datetime.fromisoformat(value.replace("Z", "+00:00"))):
+        if not _DATE_TIME_RE.match(value) or not _parses(
+                lambda: dt.datetime.fromisoformat(value.replace("Z", "+00:00"))):
             raise _Invalid("Value must be in “YYYY-MM-DDTHH:MM:SS” format. For example: 2022-06-01T15:30:00")
     elif type_ == "url":
         match = _SCHEME_RE.match(value)
@@ -558,7 +566,8 @@ def _validate_scalar(ctx: Any, type_: str, value: str) -> None:
             rating = json.loads(value)
             score, low, high = (Decimal(str(rating[k])) for k in ("value", "scale_min", "scale_max"))
         except (ValueError, KeyError, TypeError, InvalidOperation):
-            raise _Invalid("Value must be a stringified JSON object with value, scale_min and scale_max fields.") from None
+            raise _Invalid("Value must be a stringified JSON object with value, scale_min and scale_max "
+                           "fields.") from None
         if score > high:
             raise _Invalid(f"Value has a maximum of {rating['scale_max']}.")
         if score < low:
@@ -661,10 +670,12 @@ def normalize_value(type_: str, value: str) -> str:
             number = number.quantize(Decimal("1e-9"), rounding="ROUND_DOWN")
         return str(number)
     if type_ == "date_time":
+        # To the second, with its offset (captured: "2024-01-01T12:30:00" →
+        # "…+00:00", "2026-06-25T10:11:12.123+05:30" → "2026-06-25T10:11:12+05:30").
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=dt.timezone.utc)
-        return parsed.isoformat()
+        return parsed.replace(microsecond=0).isoformat()
     if type_ in MEASUREMENT_TYPES:
         measure = json.loads(value)
         return json.dumps({"value": float(Decimal(str(measure["value"]))), "unit": _unit(type_, measure["unit"])},
@@ -705,10 +716,30 @@ def _set_error(field: list[Any], message: str, code: Optional[str], element_inde
 
 @mutation("metafieldsSet")
 def metafields_set(ctx: Any, info: Any, metafields: list[dict[str, Any]]) -> dict[str, Any]:
-    if len(metafields) > MAX_SET_INPUTS:
+    if len(metafields) > limits.metafields_set_inputs():
         return {"metafields": None, "userErrors": [_set_error(
-            ["metafields"], f"Exceeded the maximum metafields input limit of {MAX_SET_INPUTS}.",
+            ["metafields"], f"Exceeded the maximum metafields input limit of {limits.metafields_set_inputs()}.",
             "LESS_THAN_OR_EQUAL_TO")]}
+    if ctx.request_bytes > limits.metafields_set_payload_bytes():
+        # The schema's metafieldsSet description: "a maximum total request payload
+        # size of 10MB"; atomic, so nothing is written. Shopify's wording for it was
+        # not captured: the code and field are those of the 25-input limit above.
+        return {"metafields": None, "userErrors": [_set_error(
+            ["metafields"], f"Exceeded the maximum total request payload size of "
+                            f"{limits.metafields_set_payload_bytes() // (1024 * 1024)}MB.", "LESS_THAN_OR_EQUAL_TO")]}
+    written, errors = set_metafields(ctx, metafields)
+    if errors:
+        return {"metafields": [], "userErrors": errors}
+    return {"metafields": [metafield_view(ctx, mf) for mf in written], "userErrors": []}
+
+
+def set_metafields(ctx: Any, metafields: list[dict[str, Any]]) -> tuple[list[Metafield], list[dict[str, Any]]]:
+    """metafieldsSet's rules for `MetafieldsSetInput`-shaped items (`ownerId`,
+    `namespace`, `key`, `type`, `value`, `compareDigest`): every input is
+    checked, then all are written or, when any fails, none. Answers the
+    metafields as each input left them, or the userErrors (paths under
+    `["metafields", n, …]`). Also what other mutations taking `metafields`
+    (productCreate, productUpdate, productVariantsBulkUpdate) apply."""
     catalog = ctx.catalog
     errors: list[dict[str, Any]] = []
     # Working copy of what each (owner, namespace, key) holds as inputs are
@@ -752,7 +783,7 @@ def metafields_set(ctx: Any, info: Any, metafields: list[dict[str, Any]]) -> dic
             validate_value(ctx, type_, value)
             value = normalize_value(type_, value)
             if definition is not None:
-                _validate_against_definition(definition, value)
+                _validate_against_definition(ctx, definition, value)
         except _Invalid as exc:
             errors.append(_set_error(["metafields", n, "value"], exc.message, "INVALID_VALUE", exc.element_index))
             continue
@@ -778,17 +809,17 @@ def metafields_set(ctx: Any, info: Any, metafields: list[dict[str, Any]]) -> dic
                          "value": value}, owner_id))
     if errors:
         # Atomic: nothing is written when any input fails.
-        return {"metafields": [], "userErrors": errors}
+        return [], errors
     # Each input answers with the metafield as that input left it (two
     # inputs for one key answer their own values; captured).
     snapshots: list[Metafield] = []
-    for _, row, owner_id in plan:
+    for _, row, _owner_id in plan:
         mf = _write(ctx, row)
         snapshot = dataclasses.replace(mf)
         if getattr(mf, "compare_digest", None):
             snapshot.compare_digest = mf.compare_digest
         snapshots.append(snapshot)
-    return {"metafields": [metafield_view(ctx, mf) for mf in snapshots], "userErrors": []}
+    return snapshots, []
 
 
 def _stale(n: int) -> dict[str, Any]:
@@ -799,11 +830,14 @@ def _stale(n: int) -> dict[str, Any]:
 def _check_identity(n: int, namespace: str, key: str) -> list[dict[str, Any]]:
     errors = []
     if len(namespace) < 3:
-        errors.append(_set_error(["metafields", n, "namespace"], "Namespace is too short (minimum is 3 characters)", "TOO_SHORT"))
+        errors.append(_set_error(["metafields", n, "namespace"], "Namespace is too short (minimum is 3 characters)",
+                                 "TOO_SHORT"))
     elif len(namespace) > 255:
-        errors.append(_set_error(["metafields", n, "namespace"], "Namespace is too long (maximum is 255 characters)", "TOO_LONG"))
+        errors.append(_set_error(["metafields", n, "namespace"], "Namespace is too long (maximum is 255 characters)",
+                                 "TOO_LONG"))
     elif namespace in RESERVED_NAMESPACES:
-        errors.append(_set_error(["metafields", n, "namespace"], f"Namespace {namespace} is a reserved namespace", None))
+        errors.append(_set_error(["metafields", n, "namespace"], f"Namespace {namespace} is a reserved namespace",
+                                 None))
     if len(key) < 2:
         errors.append(_set_error(["metafields", n, "key"], "Key is too short (minimum is 2 characters)", "TOO_SHORT"))
     elif len(key) > 64:
@@ -811,35 +845,120 @@ def _check_identity(n: int, namespace: str, key: str) -> list[dict[str, Any]]:
     return errors
 
 
-def _validate_against_definition(d: MetafieldDefinition, value: str) -> None:
-    """The definition's validations that this simulator knows (min/max,
-    length, regex, choices)."""
-    for rule in d.validations:
-        name, limit = rule.get("name"), rule.get("value")
-        if limit is None:
-            continue
-        if name == "max" and d.type in ("number_integer", "number_decimal"):
-            if Decimal(value) > Decimal(limit):
-                raise _Invalid(f"Value has a maximum of {limit}.")
-        elif name == "min" and d.type in ("number_integer", "number_decimal"):
-            if Decimal(value) < Decimal(limit):
-                raise _Invalid(f"Value has a minimum of {limit}.")
-        elif name == "max" and d.type in ("single_line_text_field", "multi_line_text_field"):
-            if len(value) > int(limit):
-                raise _Invalid(f"Value has a maximum length of {limit}.")
-        elif name == "min" and d.type in ("single_line_text_field", "multi_line_text_field"):
-            if len(value) < int(limit):
-                raise _Invalid(f"Value has a minimum length of {limit}.")
-        elif name == "regex":
-            if re.fullmatch(limit, value) is None:
-                raise _Invalid("Value is not the correct format.")
-        elif name == "choices":
-            try:
-                choices = json.loads(limit)
-            except ValueError:
-                continue
-            if value not in choices:
-                raise _Invalid(f"Value does not exist in provided choices: {json.dumps(choices, separators=(', ', ': '))}.")
+def _validate_against_definition(ctx: Any, d: MetafieldDefinition, value: str) -> None:
+    """The definition's validations (the options of
+    https://shopify.dev/docs/apps/build/custom-data/metafields/list-of-validation-options)
+    the simulator applies, worded as captured."""
+    rules = {rule.get("name"): rule.get("value") for rule in d.validations if rule.get("value") is not None}
+    base = d.type[5:] if d.type.startswith("list.") else d.type
+    # A list's items are checked one by one; `list.min`/`list.max` bound its length.
+    items = [v if isinstance(v, str) else json.dumps(v) for v in json.loads(value)] \
+        if d.type.startswith("list.") else [value]
+    for name, limit in rules.items():
+        check = _VALIDATION_CHECKS.get((name, _validation_kind(base)))
+        for item in items if check is not None else ():
+            check(ctx, item, str(limit))
+    if d.type.startswith("list.") and rules.get("list.max") is not None and len(items) > int(rules["list.max"]):
+        raise _Invalid(f"Value has a maximum of {rules['list.max']} items.")
+    if d.type.startswith("list.") and rules.get("list.min") is not None and len(items) < int(rules["list.min"]):
+        raise _Invalid(f"Value has a minimum of {rules['list.min']} items.")
+    if base == "rating":
+        for item in items:
+            _rating_scale(item, rules)
+
+
+def _validation_kind(type_: str) -> str:
+    if type_ in ("number_integer", "number_decimal"):
+        return "number"
+    if type_ in ("single_line_text_field", "multi_line_text_field"):
+        return "text"
+    if type_ in ("date", "date_time"):
+        return type_
+    if type_ == "metaobject_reference":
+        return "metaobject"
+    return "other"
+
+
+def _number_bound(maximum: bool) -> Callable[[Any, str, str], None]:
+    def check(ctx: Any, value: str, limit: str) -> None:
+        if (Decimal(value) > Decimal(limit)) if maximum else (Decimal(value) < Decimal(limit)):
+            raise _Invalid(f"Value has a {'maximum' if maximum else 'minimum'} of {limit}.")
+    return check
+
+
+def _length_bound(maximum: bool) -> Callable[[Any, str, str], None]:
+    def check(ctx: Any, value: str, limit: str) -> None:
+        if (len(value) > int(limit)) if maximum else (len(value) < int(limit)):
+            raise _Invalid(f"Value has a {'maximum' if maximum else 'minimum'} length of {limit}.")
+    return check
+
+
+def _moment(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _time_bound(maximum: bool, dates: bool) -> Callable[[Any, str, str], None]:
+    """Dates and date-times against the definition's bound; the bound is
+    shown as Shopify shows it (captured: "Value has a maximum of 2026-12-31."
+    and, for a date-time, "… of 2026-12-31 23:59:59 +0000.")."""
+    def check(ctx: Any, value: str, limit: str) -> None:
+        try:
+            have, bound = (dt.date.fromisoformat(value), dt.date.fromisoformat(limit)) if dates else \
+                (_moment(value), _moment(limit))
+        except ValueError:
+            return
+        if (have > bound) if maximum else (have < bound):
+            shown = limit if dates else bound.strftime("%Y-%m-%d %H:%M:%S %z")  # type: ignore[union-attr]
+            raise _Invalid(f"Value has a {'maximum' if maximum else 'minimum'} of {shown}.")
+    return check
+
+
+def _regex(ctx: Any, value: str, limit: str) -> None:
+    if re.fullmatch(limit, value) is None:
+        raise _Invalid("Value is not the correct format.")
+
+
+def _choices(ctx: Any, value: str, limit: str) -> None:
+    try:
+        choices = json.loads(limit)
+    except ValueError:
+        return
+    if value not in choices:
+        listed = json.dumps(choices, separators=(", ", ": "))
+        raise _Invalid(f"Value does not exist in provided choices: {listed}.")
+
+
+def _metaobject_definition(ctx: Any, value: str, limit: str) -> None:
+    """A metaobject reference must name an entry of the definition the
+    validation names (captured wording)."""
+    from .metaobjects import find, find_definition
+    entry, definition = find(ctx, value), find_definition(ctx, limit)
+    if entry is not None and definition is not None and entry.definition_id != definition.id:
+        raise _Invalid(f"Value must belong to the specified metaobject definition {limit}.")
+
+
+_VALIDATION_CHECKS: dict[tuple[str, str], Callable[[Any, str, str], None]] = {
+    ("max", "number"): _number_bound(True), ("min", "number"): _number_bound(False),
+    ("max", "text"): _length_bound(True), ("min", "text"): _length_bound(False),
+    ("max", "date"): _time_bound(True, True), ("min", "date"): _time_bound(False, True),
+    ("max", "date_time"): _time_bound(True, False), ("min", "date_time"): _time_bound(False, False),
+    ("regex", "text"): _regex, ("choices", "text"): _choices, ("choices", "number"): _choices,
+    ("metaobject_definition_id", "metaobject"): _metaobject_definition,
+}
+
+
+def _rating_scale(value: str, rules: dict[str, Any]) -> None:
+    """A rating's scale must be its definition's (captured: "Value min and max
+    on the rating value must be the same as the min and max on the definition.")."""
+    if rules.get("scale_min") is None or rules.get("scale_max") is None:
+        return
+    rating = json.loads(value)
+    same = Decimal(str(rating["scale_min"])) == Decimal(str(rules["scale_min"])) and \
+        Decimal(str(rating["scale_max"])) == Decimal(str(rules["scale_max"]))
+    if not same:
+        raise _Invalid("Value min and max on the rating value must be the same as the min and max on the "
+                       "definition.")
 
 
 def _write(ctx: Any, row: dict[str, Any]) -> Metafield:
@@ -863,9 +982,10 @@ def _write(ctx: Any, row: dict[str, Any]) -> Metafield:
 # -- metafieldsDelete ------------------------------------------------------------
 @mutation("metafieldsDelete")
 def metafields_delete(ctx: Any, info: Any, metafields: list[dict[str, Any]]) -> dict[str, Any]:
-    if not metafields:
-        return {"deletedMetafields": None,
-                "userErrors": [user_error(["metafields"], "At least one identifier must be specified.")]}
+    """One entry per identifier, in order: what was deleted, or null when the
+    owner has no such metafield (an unknown owner included); an empty list
+    deletes nothing and is no error (captured: metafields-delete-parity's
+    edge cases `emptyInput` → `deletedMetafields: []`, `nonexistentOwner` → `[null]`)."""
     if any(foreign_app_namespace(ctx, resolve_namespace(ctx, item["namespace"])) for item in metafields):
         return {"deletedMetafields": [], "userErrors": [user_error(["metafields"], APP_NOT_AUTHORIZED_MESSAGE)]}
     deleted: list[Optional[dict[str, Any]]] = []
@@ -892,8 +1012,9 @@ def resolve_metafield_definitions(ctx: Any, info: Any, ownerType: str, **args: A
         rows = [d for d in rows if d.pinned_position is not None]
     elif pinned == "UNPINNED":
         rows = [d for d in rows if d.pinned_position is None]
-    if args.get("query"):
-        rows = [d for d in rows if _definition_matches(d, args["query"])]
+    expr = search_filters.prepare(ctx, info, "QueryRoot", "metafieldDefinitions", args.get("query"))
+    if expr is not None:
+        rows = [d for d in rows if DEFINITION_MATCHER.matches(expr, d)]
     sort_key = args.get("sortKey") or "ID"
     if sort_key == "NAME":
         rows.sort(key=lambda d: (d.name.lower(), d.id))
@@ -903,7 +1024,11 @@ def resolve_metafield_definitions(ctx: Any, info: Any, ownerType: str, **args: A
         rows.sort(key=lambda d: (-(d.pinned_position or 0), -d.id))
     else:
         rows.sort(key=lambda d: d.id)
-    return paginate(rows, args, key=lambda d: d.id, node=lambda d: definition_view(ctx, d))
+    sort_value = {"NAME": lambda d: d.name, "PINNED_POSITION": lambda d: d.pinned_position or 0}.get(
+        sort_key, lambda d: d.id)
+    indexed = search.needs_index(search.parse(args.get("query")), DEFINITION_COLUMNS)
+    return paginate(rows, args, key=lambda d: d.id, node=lambda d: definition_view(ctx, d),
+                    value=lambda d: cursor_value(sort_value(d), indexed=indexed))
 
 
 @query("metafieldDefinition")
@@ -923,30 +1048,21 @@ def resolve_metafield_definition(ctx: Any, info: Any, id: Optional[str] = None,
     return definition_view(ctx, found) if found else None
 
 
-def _definition_matches(d: MetafieldDefinition, text: str) -> bool:
-    """The `query` filter's field terms this simulator knows (namespace, key,
-    owner_type, type, id, with `-` negation and `*` prefix); free text
-    matches name, namespace or key; unknown fields are ignored as Shopify does."""
-    values = {"namespace": d.namespace, "key": d.key, "owner_type": d.owner_type, "type": d.type,
-              "id": str(d.id), "name": d.name}
-    for term in text.split():
-        negate = term.startswith("-")
-        term = term[1:] if negate else term
-        if ":" in term:
-            field, _, wanted = term.partition(":")
-            if field not in values:
-                continue
-            have = values[field].lower()
-            wanted = wanted.strip('"').lower()
-            hit = have.startswith(wanted[:-1]) if wanted.endswith("*") else have == wanted
-        else:
-            needle = term.lower()
-            hit = any(needle in values[f].lower() for f in ("name", "namespace", "key"))
-        if hit == negate:
-            return False
-    return True
+# The filters of the schema's `metafieldDefinitions(query:)` table; a bare
+# term searches the name, namespace and key.
+DEFINITION_MATCHER = search.Matcher({
+    "namespace": search.Field(search.KEYWORD, lambda d: [d.namespace]),
+    "key": search.Field(search.KEYWORD, lambda d: [d.key]),
+    "owner_type": search.Field(search.KEYWORD, lambda d: [d.owner_type]),
+    "type": search.Field(search.KEYWORD, lambda d: [d.type]),
+    "id": search.Field(search.NUMBER, lambda d: [d.id]),
+    "created_at": search.Field(search.TIME, lambda d: [d.created_at]),
+    "updated_at": search.Field(search.TIME, lambda d: [d.updated_at]),
+}, ("namespace", "key", "name"), searched_only={"name": search.Field(search.TEXT, lambda d: [d.name])})
 
 
+# Columns of the definitions table (search.needs_index).
+DEFINITION_COLUMNS = ("id", "namespace", "key", "owner_type", "type")
 PINNED_LIMIT = 50
 ADMIN_FILTERABLE_LIMIT = 50
 # Validation options each type accepts
@@ -1079,22 +1195,24 @@ def metafield_definition_create(ctx: Any, info: Any, definition: dict[str, Any])
     owner_type = definition["ownerType"]
     type_ = definition["type"]
     errors: list[dict[str, Any]] = []
+    namespace_at, key_at, name_at = ["definition", "namespace"], ["definition", "key"], ["definition", "name"]
     if len(namespace) < 3:
-        errors.append(_definition_error(["definition", "namespace"], "Namespace is too short (minimum is 3 characters)", "TOO_SHORT"))
+        errors.append(_definition_error(namespace_at, "Namespace is too short (minimum is 3 characters)", "TOO_SHORT"))
     elif len(namespace) > 255:
-        errors.append(_definition_error(["definition", "namespace"], "Namespace is too long (maximum is 255 characters)", "TOO_LONG"))
+        errors.append(_definition_error(namespace_at, "Namespace is too long (maximum is 255 characters)", "TOO_LONG"))
     elif not _NAME_RE.match(namespace):
-        errors.append(_definition_error(["definition", "namespace"], "Namespace contains one or more invalid characters.", "INVALID_CHARACTER"))
+        errors.append(_definition_error(namespace_at, "Namespace contains one or more invalid characters.",
+                                        "INVALID_CHARACTER"))
     if len(key) < 2:
-        errors.append(_definition_error(["definition", "key"], "Key is too short (minimum is 2 characters)", "TOO_SHORT"))
+        errors.append(_definition_error(key_at, "Key is too short (minimum is 2 characters)", "TOO_SHORT"))
     elif len(key) > 64:
-        errors.append(_definition_error(["definition", "key"], "Key is too long (maximum is 64 characters)", "TOO_LONG"))
+        errors.append(_definition_error(key_at, "Key is too long (maximum is 64 characters)", "TOO_LONG"))
     elif not _NAME_RE.match(key):
-        errors.append(_definition_error(["definition", "key"], "Key contains one or more invalid characters.", "INVALID_CHARACTER"))
+        errors.append(_definition_error(key_at, "Key contains one or more invalid characters.", "INVALID_CHARACTER"))
     if not name.strip():
-        errors.append(_definition_error(["definition", "name"], "Name can't be blank", "BLANK"))
+        errors.append(_definition_error(name_at, "Name can't be blank", "BLANK"))
     elif len(name) > 255:
-        errors.append(_definition_error(["definition", "name"], "Name is too long (maximum is 255 characters)", "TOO_LONG"))
+        errors.append(_definition_error(name_at, "Name is too long (maximum is 255 characters)", "TOO_LONG"))
     if type_ not in VALID_TYPES:
         errors.append(_definition_error(
             ["definition", "type"],
@@ -1143,7 +1261,7 @@ def metafield_definition_create(ctx: Any, info: Any, definition: dict[str, Any])
     created = MetafieldDefinition(
         id=ctx.catalog.next_id(), namespace=namespace, key=key, name=name, owner_type=owner_type, type=type_,
         description=definition.get("description") or "", validations=validations,
-        access={k: v for k, v in (definition.get("access") or {}).items()},
+        access=dict(definition.get("access") or {}),
         capabilities=_initial_capabilities(type_, definition.get("capabilities") or {}),
         pinned_position=pinned_position, created_at=ctx.now, updated_at=ctx.now,
         constraint_key=(definition.get("constraints") or {}).get("key"),
@@ -1249,7 +1367,8 @@ def metafield_definition_update(ctx: Any, info: Any, definition: dict[str, Any])
     capabilities = definition.get("capabilities") or {}
     for capability, label in (("uniqueValues", "unique_values"),
                               ("smartCollectionCondition", "smart_collection_condition")):
-        if (capabilities.get(capability) or {}).get("enabled") and not _capability_eligible(capability, d.owner_type, d.type):
+        enabled = (capabilities.get(capability) or {}).get("enabled")
+        if enabled and not _capability_eligible(capability, d.owner_type, d.type):
             return refused(["definition"], f"The capability {label} is not valid for this definition.",
                            "INVALID_CAPABILITY")
     updates = definition.get("constraintsUpdates")
@@ -1321,6 +1440,12 @@ def metafield_definition_delete(ctx: Any, info: Any, id: Optional[str] = None,
         return {"deletedDefinitionId": None, "deletedDefinition": None,
                 "userErrors": [user_error(["id"] if id is not None else ["identifier"], "Definition not found.",
                                           "NOT_FOUND")]}
+    from .owners import definition_in_use
+    if definition_in_use(ctx, d.id):
+        # Whatever deleteAllAssociatedMetafields says (captured for both).
+        return {"deletedDefinitionId": None, "deletedDefinition": None, "userErrors": [user_error(
+            None, "Cannot proceed with this action. This definition is used in one or more automated collections.",
+            "METAFIELD_DEFINITION_IN_USE")]}
     if not deleteAllAssociatedMetafields:
         base = d.type[5:] if d.type.startswith("list.") else d.type
         if base == "id":

@@ -2,21 +2,36 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
-from .. import search
+from .. import search, search_filters
 from ..catalog import Product, Variant, fold_key
 from . import mutation, query
-from .common import connection, count, user_error
+from .common import connection, count, cursor_value, user_error
 from .media import create_media_inputs
 from .views import product_view, variant_view
 
 # -- search fields (the `query` argument's filters, 2026-10 schema docs) -----
 
 
-def _product_fields(catalog: Any) -> dict[str, search.Field]:
+def _flag(value: bool) -> list[str]:
+    """A boolean filter's value (`gift_card:true`)."""
+    return ["true" if value else "false"]
+
+
+def _product_fields(ctx: Any) -> dict[str, search.Field]:
+    """The filters of the schema's `products(query:)` table the simulator
+    models. Documented ones it does not model (publication and channel
+    status, categories, bundles, delivery profiles, `published_at`) match
+    every product, as an ignored filter does."""
+    catalog = ctx.catalog
+
     def variants(p: Product) -> list[Variant]:
         return catalog.product_variants(p)
+
+    def collection_ids(p: Product) -> list[int]:
+        from .owners import in_collection
+        return [c.id for c in catalog.collections.values() if in_collection(ctx, c, p)]
     return {
         "sku": search.Field(search.KEYWORD, lambda p: [v.sku for v in variants(p)]),
         "barcode": search.Field(search.KEYWORD, lambda p: [v.barcode for v in variants(p)]),
@@ -29,12 +44,43 @@ def _product_fields(catalog: Any) -> dict[str, search.Field]:
         "id": search.Field(search.NUMBER, lambda p: [p.id]),
         "variant_id": search.Field(search.NUMBER, lambda p: p.variant_ids),
         "variant_title": search.Field(search.TEXT, lambda p: [v.title for v in variants(p)]),
+        "created_at": search.Field(search.TIME, lambda p: [p.created_at]),
+        "updated_at": search.Field(search.TIME, lambda p: [p.updated_at]),
+        "collection_id": search.Field(search.NUMBER, collection_ids),
+        "price": search.Field(search.DECIMAL, lambda p: [v.price for v in variants(p)]),
+        "inventory_total": search.Field(search.NUMBER, lambda p: [sum(v.inventory_quantity for v in variants(p))]),
+        "tracks_inventory": search.Field(search.KEYWORD, lambda p: _flag(any(v.tracked for v in variants(p)))),
+        "out_of_stock_somewhere": search.Field(search.KEYWORD, lambda p: _flag(any(
+            v.tracked and v.inventory_quantity <= 0 for v in variants(p)))),
+        "is_price_reduced": search.Field(search.KEYWORD, lambda p: _flag(any(
+            v.compare_at_price is not None and _decimal(v.compare_at_price) > _decimal(v.price)
+            for v in variants(p)))),
+        "has_only_default_variant": search.Field(search.KEYWORD, lambda p: _flag(
+            len(variants(p)) == 1 and variants(p)[0].title == "Default Title")),
+        "gift_card": search.Field(search.KEYWORD, lambda p: _flag(False)),  # gift cards are not modelled
     }
 
 
-def _variant_fields(catalog: Any) -> dict[str, search.Field]:
+def _decimal(text: str) -> Any:
+    from decimal import Decimal, InvalidOperation
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return Decimal(0)
+
+
+def _variant_fields(ctx: Any) -> dict[str, search.Field]:
+    """The filters of the schema's `productVariants(query:)` table the
+    simulator models (inventory locations, publication and component
+    filters match every variant, as an ignored filter does)."""
+    catalog = ctx.catalog
+
     def product(v: Variant) -> Product:
         return catalog.products[v.product_id]
+
+    def collection_ids(v: Variant) -> list[int]:
+        from .owners import in_collection
+        return [c.id for c in catalog.collections.values() if in_collection(ctx, c, product(v))]
     return {
         "sku": search.Field(search.KEYWORD, lambda v: [v.sku]),
         "barcode": search.Field(search.KEYWORD, lambda v: [v.barcode]),
@@ -46,6 +92,14 @@ def _variant_fields(catalog: Any) -> dict[str, search.Field]:
         "product_type": search.Field(search.KEYWORD, lambda v: [product(v).product_type]),
         "tag": search.Field(search.KEYWORD, lambda v: product(v).tags),
         "product_status": search.Field(search.KEYWORD, lambda v: [product(v).status]),
+        "updated_at": search.Field(search.TIME, lambda v: [v.updated_at]),
+        "collection": search.Field(search.NUMBER, collection_ids),
+        "inventory_quantity": search.Field(search.NUMBER, lambda v: [v.inventory_quantity]),
+        "taxable": search.Field(search.KEYWORD, lambda v: _flag(v.taxable)),
+        "managed": search.Field(search.KEYWORD, lambda v: _flag(v.tracked)),
+        "gift_card": search.Field(search.KEYWORD, lambda v: _flag(False)),
+        # A product made without options has one, "Title" (views.variant_view).
+        "option1": search.Field(search.KEYWORD, lambda v: [v.title]),
     }
 
 
@@ -185,30 +239,41 @@ def _indexed_before(ctx: Any) -> Optional[float]:
     return ctx.now - lag if lag > 0 else None
 
 
-def search_products(ctx: Any, text: Optional[str]) -> list[Product]:
+def _query(ctx: Any, info: Any, field: str, text: Optional[str]) -> Optional[search.Expr]:
+    """A `query:` argument read by Shopify's search rules (search_filters.prepare)."""
+    if info is None:
+        return search.parse(text)
+    return search_filters.prepare(ctx, info, "QueryRoot", field, text)
+
+
+def search_products(ctx: Any, text: Optional[str], info: Any = None, field: str = "products") -> list[Product]:
     catalog = ctx.catalog
-    fields = _product_fields(catalog)
-    expr = _metafield_filters(catalog, _rewrite_tag_not(search.parse(text)), fields)
+    fields = _product_fields(ctx)
+    expr = _metafield_filters(catalog, _rewrite_tag_not(_query(ctx, info, field, text)), fields)
     matcher = search.Matcher(fields, PRODUCT_DEFAULT_FIELDS)
     ids = _product_candidates(catalog, expr)
     if ids is None:
-        pool: Iterable[Product] = catalog.products.values()
+        pool: Iterable[Product] = catalog.in_id_order(catalog.products)
     else:
-        pool = (catalog.products[i] for i in sorted(ids) if i in catalog.products)
-    cutoff = _indexed_before(ctx) if expr is not None else None
+        pool = [catalog.products[i] for i in sorted(ids) if i in catalog.products]
+    if expr is None:
+        return pool  # type: ignore[return-value]  (id order, shared: not to be changed)
+    cutoff = _indexed_before(ctx)
     return [p for p in pool if (cutoff is None or p.updated_at <= cutoff) and matcher.matches(expr, p)]
 
 
-def search_variants(ctx: Any, text: Optional[str]) -> list[Variant]:
+def search_variants(ctx: Any, text: Optional[str], info: Any = None, field: str = "productVariants") -> list[Variant]:
     catalog = ctx.catalog
-    expr = _rewrite_tag_not(search.parse(text))
-    matcher = search.Matcher(_variant_fields(catalog), VARIANT_DEFAULT_FIELDS)
+    expr = _rewrite_tag_not(_query(ctx, info, field, text))
+    matcher = search.Matcher(_variant_fields(ctx), VARIANT_DEFAULT_FIELDS)
     ids = _variant_candidates(catalog, expr)
     if ids is None:
-        pool: Iterable[Variant] = catalog.variants.values()
+        pool: Iterable[Variant] = catalog.in_id_order(catalog.variants)
     else:
-        pool = (catalog.variants[i] for i in sorted(ids) if i in catalog.variants)
-    cutoff = _indexed_before(ctx) if expr is not None else None
+        pool = [catalog.variants[i] for i in sorted(ids) if i in catalog.variants]
+    if expr is None:
+        return pool  # type: ignore[return-value]  (id order, shared: not to be changed)
+    cutoff = _indexed_before(ctx)
     return [v for v in pool if (cutoff is None or catalog.products[v.product_id].updated_at <= cutoff)
             and matcher.matches(expr, v)]
 
@@ -218,10 +283,30 @@ PRODUCT_SORTS = {
     "UPDATED_AT": lambda p: (p.updated_at, p.id), "VENDOR": lambda p: (p.vendor.casefold(), p.id),
     "PRODUCT_TYPE": lambda p: (p.product_type.casefold(), p.id),
 }
-PRODUCT_CURSOR_VALUES = {
-    "TITLE": lambda p: p.title, "VENDOR": lambda p: p.vendor, "PRODUCT_TYPE": lambda p: p.product_type,
-    "CREATED_AT": lambda p: int(p.created_at * 1000), "UPDATED_AT": lambda p: int(p.updated_at * 1000),
+# The sort value a cursor carries per sort key, and whether it is a moment.
+PRODUCT_SORT_VALUES: dict[str, tuple[Callable[[Product], Any], bool]] = {
+    "ID": (lambda p: p.id, False), "RELEVANCE": (lambda p: p.id, False), "TITLE": (lambda p: p.title, False),
+    "VENDOR": (lambda p: p.vendor, False), "PRODUCT_TYPE": (lambda p: p.product_type, False),
+    "CREATED_AT": (lambda p: p.created_at, True), "UPDATED_AT": (lambda p: p.updated_at, True),
 }
+VARIANT_SORT_VALUES: dict[str, tuple[Callable[[Variant], Any], bool]] = {
+    "ID": (lambda v: v.id, False), "RELEVANCE": (lambda v: v.id, False), "SKU": (lambda v: v.sku, False),
+    "TITLE": (lambda v: v.title, False), "POSITION": (lambda v: v.position, False),
+    "CREATED_AT": (lambda v: v.created_at, True), "UPDATED_AT": (lambda v: v.updated_at, True),
+}
+# Columns of the product and variant tables a query can be answered on from
+# the database (search.needs_index).
+PRODUCT_COLUMNS = ("id", "handle", "status", "vendor", "product_type")
+VARIANT_COLUMNS = ("id", "product_id")
+
+
+def cursor_values(table: dict[str, tuple[Callable[[Any], Any], bool]], sort_key: Optional[str],
+                  query_text: Optional[str], columns: tuple[str, ...]) -> Callable[[Any], Any]:
+    """What a cursor carries for this sort key, as the database or the search
+    index that answers `query_text` writes it (common.cursor_value)."""
+    value, moment = table.get(sort_key or "ID", table["ID"])
+    indexed = search.needs_index(search.parse(query_text), columns)
+    return lambda item: cursor_value(value(item), indexed=indexed, moment=moment)
 VARIANT_SORTS = {
     "SKU": lambda v: (v.sku.casefold(), v.id), "TITLE": lambda v: (v.title.casefold(), v.id),
     "POSITION": lambda v: (v.product_id, v.position, v.id), "CREATED_AT": lambda v: (v.created_at, v.id),
@@ -230,37 +315,43 @@ VARIANT_SORTS = {
 
 
 def _ordered(items: list, sorts: dict, args: dict[str, Any]) -> tuple[list, bool]:
+    """Items (from search_*, in id order) in the requested order, and whether
+    their ids ascend (cursors are then found by bisection). The id order needs
+    no sort; unknown sort keys keep it too."""
     key = sorts.get(args.get("sortKey") or "ID")
     if key is not None:
         items = sorted(items, key=key)
     if args.get("reverse"):
-        items = list(reversed(items))
+        items = items[::-1]
     return items, key is None and not args.get("reverse")
 
 
 @query("products")
 def resolve_products(ctx: Any, info: Any, **args: Any) -> dict[str, Any]:
-    items, by_id = _ordered(search_products(ctx, args.get("query")), PRODUCT_SORTS, args)
+    items, by_id = _ordered(search_products(ctx, args.get("query"), info), PRODUCT_SORTS, args)
     return connection(items, args, key=lambda p: p.id, node=lambda p: product_view(ctx, p), keys_sorted=by_id,
-                      sort_value=PRODUCT_CURSOR_VALUES.get(args.get("sortKey") or "ID"))
+                      sort_value=cursor_values(PRODUCT_SORT_VALUES, args.get("sortKey"), args.get("query"),
+                                               PRODUCT_COLUMNS))
 
 
 @query("productVariants")
 def resolve_product_variants(ctx: Any, info: Any, **args: Any) -> dict[str, Any]:
-    items, by_id = _ordered(search_variants(ctx, args.get("query")), VARIANT_SORTS, args)
-    return connection(items, args, key=lambda v: v.id, node=lambda v: variant_view(ctx, v), keys_sorted=by_id)
+    items, by_id = _ordered(search_variants(ctx, args.get("query"), info), VARIANT_SORTS, args)
+    return connection(items, args, key=lambda v: v.id, node=lambda v: variant_view(ctx, v), keys_sorted=by_id,
+                      sort_value=cursor_values(VARIANT_SORT_VALUES, args.get("sortKey"), args.get("query"),
+                                               VARIANT_COLUMNS))
 
 
 @query("productsCount")
 def resolve_products_count(ctx: Any, info: Any, query: Optional[str] = None, limit: Optional[int] = 10000,
                            **_: Any) -> dict[str, Any]:
-    return count(len(search_products(ctx, query)), limit)
+    return count(len(search_products(ctx, query, info, "productsCount")), limit)
 
 
 @query("productVariantsCount")
 def resolve_product_variants_count(ctx: Any, info: Any, query: Optional[str] = None,
                                    limit: Optional[int] = 10000, **_: Any) -> dict[str, Any]:
-    return count(len(search_variants(ctx, query)), limit)
+    return count(len(search_variants(ctx, query, info, "productVariantsCount")), limit)
 
 
 @query("product")
@@ -321,9 +412,22 @@ def product_update(ctx: Any, info: Any, product: Optional[dict[str, Any]] = None
         catalog.handle_index.pop(fold_key(target.handle), None)
         target.handle = catalog.unique_handle(fields["handle"])
         catalog.handle_index[fold_key(target.handle)] = target.id
+    errors = owner_metafields_input(ctx, target.gid, fields.get("metafields"))
+    if errors:
+        return {"product": product_view(ctx, target), "userErrors": errors}
     create_media_inputs(ctx, target, media or [], field="media", dry_run=False)
     target.updated_at = ctx.now
     return {"product": product_view(ctx, target), "userErrors": []}
+
+
+def owner_metafields_input(ctx: Any, owner_gid: str, inputs: Optional[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """A `metafields: [MetafieldInput]` input of a mutation that creates or
+    updates an owner: metafieldsSet's rules with that owner, atomic."""
+    if not inputs:
+        return []
+    from .metafields import set_metafields
+    _, errors = set_metafields(ctx, [{**item, "ownerId": owner_gid} for item in inputs])
+    return errors
 
 
 
@@ -354,5 +458,17 @@ def product_create(ctx: Any, info: Any, product: Optional[dict[str, Any]] = None
                                   status=fields.get("status") or "ACTIVE", now=ctx.now)
     created.description_html = fields.get("descriptionHtml") or ""
     catalog.add_variant(created, now=ctx.now)
+    errors = owner_metafields_input(ctx, created.gid, fields.get("metafields"))
+    if errors:
+        _discard(catalog, created)
+        return {"product": None, "shop": shop_view(ctx), "userErrors": errors}
     create_media_inputs(ctx, created, media or [], field="media", dry_run=False)
     return {"product": product_view(ctx, created), "shop": shop_view(ctx), "userErrors": []}
+
+
+def _discard(catalog: Any, product: Product) -> None:
+    """Undo a product created in a call that then failed."""
+    catalog.products.pop(product.id, None)
+    catalog.handle_index.pop(fold_key(product.handle), None)
+    for vid in product.variant_ids:
+        catalog.variants.pop(vid, None)

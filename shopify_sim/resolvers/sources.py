@@ -15,11 +15,11 @@ from typing import Any, Optional
 from urllib.parse import unquote, urlparse
 
 from ..catalog import EXTERNAL_VIDEO, GENERIC_FILE, MEDIA_IMAGE, MODEL_3D, VIDEO, StagedUpload
+from ..limits import MAX_SOURCE_LENGTH  # noqa: F401  (re-exported)
 
 IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "gif", "webp", "heic", "svg", "tif", "tiff", "bmp", "avif"}
 VIDEO_EXTENSIONS = {"mp4", "mov", "webm", "m4v"}
 MODEL_EXTENSIONS = {"glb", "usdz"}
-MAX_SOURCE_LENGTH = 2048
 # Shopify's own storage: a video or 3D model already there needs no staged
 # upload (captured, file_create_content_type_inference: a Video created from
 # https://shopify-video-production-core-originals.storage.googleapis.com/c/o/v/….mp4).

@@ -13,6 +13,7 @@ import time
 import uuid
 from typing import Any, Optional
 
+from ..bulk import storage as bulk_storage
 from ..catalog import StagedUpload
 from . import mutation
 from .common import user_error
@@ -44,8 +45,8 @@ def _parameters(ctx: Any, upload: StagedUpload) -> list[tuple[str, str]]:
     two headers for PUT. Values are the simulator's own; only the names and
     order follow Shopify."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(ctx.now))
-    key = f"tmp/{shop_number(ctx.shop.domain)}/{'products' if upload.resource in IMAGE_RESOURCES else 'files'}" \
-          f"/{upload.id}/{upload.filename}"
+    key = (f"tmp/{shop_number(ctx.shop.domain)}/{'products' if upload.resource in IMAGE_RESOURCES else 'files'}"
+           f"/{upload.id}/{upload.filename}")
     if upload.http_method == "PUT":
         return [("content_type", upload.mime_type), ("acl", "private")]
     policy = base64.b64encode(json.dumps({"conditions": [{"Content-Type": upload.mime_type}, ["content-length-range",
@@ -56,8 +57,8 @@ def _parameters(ctx: Any, upload: StagedUpload) -> list[tuple[str, str]]:
                 ("policy", policy), ("signature", signature)]
     return [("Content-Type", upload.mime_type), ("success_action_status", "201"), ("acl", "private"),
             ("key", key), ("x-goog-date", stamp),
-            ("x-goog-credential", f"assetlink-simulator@sim.iam.gserviceaccount.com/{stamp[:8]}/auto/storage/"
-                                  "goog4_request"),
+            ("x-goog-credential", (f"assetlink-simulator@sim.iam.gserviceaccount.com/{stamp[:8]}/auto/storage/"
+                                   "goog4_request")),
             ("x-goog-algorithm", "GOOG4-RSA-SHA256"), ("x-goog-signature", signature), ("policy", policy)]
 
 
@@ -79,6 +80,11 @@ def staged_uploads_create(ctx: Any, info: Any, input: list[dict[str, Any]]) -> d
                               mime_type=item["mimeType"], http_method=item.get("httpMethod") or "PUT",
                               file_size=int(size) if size is not None else None, created_at=ctx.now)
         ctx.catalog.staged_uploads[upload_id] = upload
+        if upload.resource == bulk_storage.RESOURCE:
+            # Bulk import variables go to the bucket bulk operations read (bulk/storage.py).
+            upload.key = bulk_storage.object_key(ctx.shop.number, upload.filename)
+            targets.append(bulk_storage.target(ctx.base_url, upload, ctx.now))
+            continue
         url = target_url(ctx, upload_id)
         targets.append({"url": url, "resourceUrl": f"{url}/{upload.filename}",
                         "parameters": [{"name": n, "value": v} for n, v in _parameters(ctx, upload)]})

@@ -88,7 +88,8 @@ def standard_metafield_definition_enable(ctx: Any, info: Any, ownerType: str, id
         return {"createdDefinition": definition_view(ctx, existing), "userErrors": []}
     if pin and len(pinned) >= PINNED_LIMIT:
         return _refused(None, f"Limit of {PINNED_LIMIT} pinned definitions.", "PINNED_LIMIT_REACHED")
-    storefront_visible = template["visibleToStorefrontApi"] if visibleToStorefrontApi is None else visibleToStorefrontApi
+    storefront_visible = (template["visibleToStorefrontApi"] if visibleToStorefrontApi is None
+                          else visibleToStorefrontApi)
     definition_access = {"storefront": "PUBLIC_READ" if storefront_visible else "NONE"}
     definition_access.update({k: v for k, v in (access or {}).items() if v is not None})
     created = MetafieldDefinition(

@@ -17,7 +17,8 @@ from ..state import shop_number
 from ..catalog import (EXTERNAL_VIDEO, GENERIC_FILE, MEDIA_IMAGE, MODEL_3D, VIDEO, File, Product, Variant,
                        gid, iso)
 from .. import search
-from .common import connection, count, error
+from .. import search_filters
+from .common import connection, count, cursor_value, error
 
 CONTENT_TYPES = {MEDIA_IMAGE: "IMAGE", VIDEO: "VIDEO", EXTERNAL_VIDEO: "EXTERNAL_VIDEO", MODEL_3D: "MODEL_3D"}
 
@@ -68,6 +69,7 @@ def file_view(ctx: Any, f: File) -> dict[str, Any]:
     now, delay = ctx.now, _delay(ctx)
     status = processing.status(f, now, delay)
     errors = processing.errors(f, now, delay)
+    media_errors = processing.errors(f, now, delay, "MediaErrorCode")
     url = processing.current_url(ctx.shop, f, now, delay)
     processed = processing.is_processed(f, now, delay) and not f.fail_code
     # An image previews itself; videos and 3D models get a poster frame; generic files none.
@@ -92,7 +94,7 @@ def file_view(ctx: Any, f: File) -> dict[str, Any]:
         view.update({
             "mediaContentType": CONTENT_TYPES[f.kind],
             "status": status,
-            "mediaErrors": errors,
+            "mediaErrors": media_errors,
             "mediaWarnings": [],
         })
     if f.kind == MEDIA_IMAGE:
@@ -110,7 +112,7 @@ def file_view(ctx: Any, f: File) -> dict[str, Any]:
                   "width": f.width or 1920, "height": f.height or 1080, "fileSize": f.original_file_size}
         view.update({
             "filename": f.filename,
-            "duration": 10000 if processed else None,
+            "duration": (f.duration_ms or 10000) if processed else None,
             "sources": [source] if processed else [],
             "originalSource": {**source, "url": f.original_source} if processed else None,
         })
@@ -169,20 +171,29 @@ def product_view(ctx: Any, p: Product) -> dict[str, Any]:
 
     def media(info: Any, **args: Any) -> dict[str, Any]:
         items = catalog.product_media(p)
-        expr = search.parse(args.get("query"))
+        # The gallery position (1-based) a POSITION cursor carries, in the
+        # database's form (common.cursor_value; captured `"last_value":"1"`).
+        positions = {f.id: n for n, f in enumerate(items, 1)}
+        expr = search_filters.prepare(ctx, info, "Product", "media", args.get("query"))
         if expr is not None:
             items = [f for f in items if _MEDIA_MATCHER.matches(expr, f)]
-        if args.get("sortKey") == "ID":
+        by_id = args.get("sortKey") == "ID"
+        if by_id:
             items = sorted(items, key=lambda f: f.id)
         if args.get("reverse"):
             items = list(reversed(items))
-        return connection(items, args, key=lambda f: f.id, node=lambda f: file_view(ctx, f))
+        return connection(items, args, key=lambda f: f.id, node=lambda f: file_view(ctx, f),
+                          sort_value=lambda f: cursor_value(f.id if by_id else positions[f.id], indexed=False))
 
     def variants(info: Any, **args: Any) -> dict[str, Any]:
         items = catalog.product_variants(p)
+        by_id = args.get("sortKey") == "ID"
+        if by_id:
+            items = sorted(items, key=lambda v: v.id)
         if args.get("reverse"):
             items = list(reversed(items))
-        return connection(items, args, key=lambda v: v.id, node=lambda v: variant_view(ctx, v))
+        return connection(items, args, key=lambda v: v.id, node=lambda v: variant_view(ctx, v),
+                          sort_value=lambda v: cursor_value(v.id if by_id else v.position, indexed=False))
 
     def featured_media(info: Any) -> Any:
         gallery = catalog.product_media(p)
@@ -214,7 +225,11 @@ def product_view(ctx: Any, p: Product) -> dict[str, Any]:
         "description": lambda info, truncateAt=None: p.description_html,
         "createdAt": iso(p.created_at),
         "updatedAt": iso(p.updated_at),
-        "totalInventory": 0,
+        # "The quantity of inventory that's in stock" / "Whether inventory
+        # tracking has been enabled for the product" (schema): the variants'.
+        "totalInventory": sum(v.inventory_quantity for v in variant_list),
+        "tracksInventory": any(v.tracked for v in variant_list),
+        "collections": lambda info, **args: _product_collections(ctx, p, args),
         "hasOnlyDefaultVariant": len(variant_list) == 1 and variant_list[0].title == "Default Title",
         "onlineStoreUrl": None,
         "onlineStorePreviewUrl": f"https://{ctx.shop.domain}/products/{p.handle}",
@@ -259,6 +274,11 @@ def variant_view(ctx: Any, v: Variant) -> dict[str, Any]:
         "sku": v.sku or None,
         "barcode": v.barcode or None,
         "price": v.price,
+        "compareAtPrice": v.compare_at_price,
+        "taxable": v.taxable,
+        "inventoryPolicy": v.inventory_policy,
+        "inventoryQuantity": v.inventory_quantity,
+        "inventoryItem": lambda info: inventory_item_view(ctx, v),
         "position": v.position,
         # Products here have the one option Shopify gives a product created
         # without options (captured: [{"name": "Title", "value": "Default Title"}]).
@@ -271,6 +291,27 @@ def variant_view(ctx: Any, v: Variant) -> dict[str, Any]:
     }
     view.update(metafield_fields(ctx, v.gid))
     return view
+
+
+def inventory_item_view(ctx: Any, v: Variant) -> dict[str, Any]:
+    """A variant's inventory item ("The inventory item, which is used to query
+    for inventory information"): its SKU is the variant's."""
+    return {"__typename": "InventoryItem", "id": v.inventory_item_gid,
+            "legacyResourceId": v.inventory_item_gid.rsplit("/", 1)[1], "tracked": v.tracked,
+            "requiresShipping": v.requires_shipping, "sku": v.sku or None,
+            "createdAt": iso(v.created_at), "updatedAt": iso(v.updated_at),
+            "variant": lambda info: variant_view(ctx, v)}
+
+
+def _product_collections(ctx: Any, p: Product, args: dict[str, Any]) -> dict[str, Any]:
+    """"A list of collections that include the product", by id."""
+    from .owners import collection_view, in_collection
+    catalog = ctx.catalog
+    items = [c for c in catalog.in_id_order(catalog.collections) if in_collection(ctx, c, p)]
+    if args.get("reverse"):
+        items = items[::-1]
+    return connection(items, args, key=lambda c: c.id, node=lambda c: collection_view(ctx, c),
+                      keys_sorted=not args.get("reverse"))
 
 
 def node_view(ctx: Any, value: Any) -> Any:
@@ -290,6 +331,9 @@ def node_view(ctx: Any, value: Any) -> Any:
     if kind in (MEDIA_IMAGE, VIDEO, EXTERNAL_VIDEO, MODEL_3D, GENERIC_FILE):
         f = catalog.file_by_gid(value)
         return file_view(ctx, f) if f else None
+    if kind == "InventoryItem":
+        variant = catalog.variants.get(catalog.inventory_items.get(int(num), 0)) if num.isdigit() else None
+        return inventory_item_view(ctx, variant) if variant else None
     if kind == "Job":
         job = catalog.jobs.get(num)
         return job_view(ctx, job) if job else None
@@ -300,6 +344,15 @@ def node_view(ctx: Any, value: Any) -> Any:
         return None
     if kind == "Shop":
         return shop_view(ctx) if num == str(shop_id(ctx.shop)) else None
+    if kind in ("Metaobject", "MetaobjectDefinition"):
+        from .metaobjects import node as metaobject_node
+        return metaobject_node(ctx, value)
+    if kind == "BulkOperation":
+        from .bulk_operations import node as bulk_operation_node
+        return bulk_operation_node(ctx, value)
+    from .owners import OTHER_OWNER_KINDS, node as owner_node
+    if kind == "Collection" or kind in OTHER_OWNER_KINDS:
+        return owner_node(ctx, value)
     return None
 
 

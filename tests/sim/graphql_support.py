@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
-import pytest
 
 from shopify_sim import create_app
+from tests.delivery_server import shared_delivery
 
 DOMAIN = "acme.myshopify.com"
 ALL_SCOPES = ["read_products", "write_products", "read_files", "write_files"]
@@ -55,13 +55,13 @@ class Sim:
         return token.token
 
     def post(self, query: str, variables: Optional[dict] = None, *, domain: str = DOMAIN,
-             token: Optional[str] = None, operation_name: Optional[str] = None) -> Any:
+             token: Optional[str] = None, operation_name: Optional[str] = None, version: str = "2026-10") -> Any:
         if token is None:
             token = self.tokens.get(domain) or self.tokens.setdefault(domain, self.token(domain))
         body: dict[str, Any] = {"query": query, "variables": variables or {}}
         if operation_name:
             body["operationName"] = operation_name
-        return self.client.post(f"/{domain}/admin/api/2026-10/graphql.json", json=body,
+        return self.client.post(f"/{domain}/admin/api/{version}/graphql.json", json=body,
                                 headers={"X-Shopify-Access-Token": token})
 
     def gql(self, query: str, variables: Optional[dict] = None, **kwargs: Any) -> dict:
@@ -85,16 +85,14 @@ class Sim:
 
 
 def make_sim(**config: Any) -> Sim:
+    """A simulator on a hand-driven clock whose downloads reach a local
+    static host for every origin (tests/delivery_server.py, the stand-in
+    rule of shopify_sim.standin): sources whose path names an image are images."""
     clock = Clock()
     app = create_app({"TESTING": True, "SIM_PROCESSING_DELAY": PROCESSING_DELAY, "SIM_JOB_DELAY": JOB_DELAY,
                       "SIM_BASE_URL": "http://sim.test", "SIM_WEBHOOK_THREAD": False, "SIM_CLOCK": clock,
-                      **config})
+                      "SIM_FETCH_ORIGINS": {"*": shared_delivery(cloudinary=False).base_url}, **config})
     return Sim(app, clock)
-
-
-@pytest.fixture
-def sim_api() -> Sim:
-    return make_sim()
 
 
 def shirt(title: str = "Red Shirt", *, skus: tuple[str, ...] = ("RS-1",), media: int = 0, **fields: Any) -> dict:

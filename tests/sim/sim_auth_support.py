@@ -4,14 +4,12 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
-import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from shopify_sim import create_app
-from shopify_sim.state import Shop, SimState
+from shopify_sim.state import SimState
 
 CLIENT_ID = "sim-auth-client-id"
 CLIENT_SECRET = "sim-auth-secret-0123456789abcdef"
@@ -74,19 +72,6 @@ class Sim:
         return response
 
 
-@pytest.fixture
-def sim() -> Sim:
-    app = create_app({"TESTING": True, "SIM_WEBHOOK_THREAD": False, "SIM_WEBHOOK_RETRY_SCALE": 0.001})
-    state: SimState = app.extensions["sim_state"]
-    clock = Clock()
-    state.clock = clock
-    for domain in (SHOP, OTHER_SHOP):
-        state.shops[domain] = Shop(domain=domain, name=domain.split(".")[0].title())
-    sim = Sim(app=app, client=app.test_client(), state=state, clock=clock)
-    sim.register()
-    return sim
-
-
 @dataclass
 class Received:
     headers: dict[str, str]
@@ -115,20 +100,3 @@ class Receiver:
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
         headers = {"Location": "https://elsewhere.example/"} if 300 <= status < 400 else {}
         return Response("ok", status=status, headers=headers)
-
-
-@pytest.fixture
-def receiver_factory() -> Iterator[Callable[..., Receiver]]:
-    started: list[Receiver] = []
-
-    def start(statuses: list[int], delay: float = 0.0) -> Receiver:
-        receiver = Receiver(statuses, delay)
-        receiver.thread.start()
-        started.append(receiver)
-        return receiver
-
-    yield start
-    for receiver in started:
-        receiver.server.shutdown()
-        receiver.server.server_close()
-        receiver.thread.join(timeout=5)

@@ -7,7 +7,7 @@ import pytest
 
 from shopify_sim.control_apps import prepend_application_url
 
-from .sim_auth_support import CLIENT_ID, CLIENT_SECRET, SHOP, receiver_factory, sim  # noqa: F401
+from .sim_auth_support import CLIENT_ID, CLIENT_SECRET, SHOP
 
 
 def test_register_from_toml_resolves_relative_uris(sim):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .graphql_support import DOMAIN, FILE_CREATE, make_sim, shirt, sim_api  # noqa: F401
+from .graphql_support import DOMAIN, FILE_CREATE, make_sim, shirt
 
 SHOP_QUERY = "query ShopName { shop { name } }"
 

@@ -34,7 +34,8 @@ def test_scalars_and_enums_are_free_objects_cost_one():
     # (2025-01/metafields/metafield-definition-non-product-owner-types.json).
     assert cost("""query($id: ID!) { metafieldDefinition(id: $id) {
         id name namespace key ownerType type { name category } description
-        validations { name value } pinnedPosition validationStatus } }""", {"id": "gid://shopify/MetafieldDefinition/1"}) == 3
+        validations { name value } pinnedPosition validationStatus } }""",
+                {"id": "gid://shopify/MetafieldDefinition/1"}) == 3
 
 
 # -- connections --------------------------------------------------------------
@@ -214,3 +215,78 @@ def test_media_created_through_product_create_or_update_cost_like_product_set_fi
     assert cost(document, {"p": {"title": "x"}, "media": [image, image]}) == 32  # 2 × 1.9 = 3.8 → 4
     update = document.replace("ProductCreateInput", "ProductUpdateInput").replace("productCreate", "productUpdate")
     assert cost(update, {"p": {"id": "gid://shopify/Product/1"}, "media": [image]}) == 30
+
+
+# -- lists that are not connections (COST.md, "Lists") ---------------------------
+
+NODES_SCALARS = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"
+NODES_METAFIELD = """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+    ... on HasMetafields { m: metafield(namespace: "a", key: "b") { id value } } } }"""
+
+
+def ids(n: int) -> dict:
+    return {"ids": [f"gid://shopify/Product/{i}" for i in range(1, n + 1)]}
+
+
+def test_nodes_of_up_to_four_ids_cost_as_one_read():
+    # Captured: OwnerMetafieldsExistenceHydrate (`nodes { __typename id }`)
+    # with 1 and with 4 ids, both 1, and OwnerMetafieldsHydrateNodes the same
+    # (28, 20, 8) with 1 id and with 4 (metafields/owner-metafield-mixed-
+    # owner-hydration.json, metafields/metafields-set-validation-gaps.json).
+    assert cost(NODES_SCALARS, ids(1)) == cost(NODES_SCALARS, ids(2)) == cost(NODES_SCALARS, ids(4)) == 1
+    assert cost(NODES_METAFIELD, ids(1)) == cost(NODES_METAFIELD, ids(4)) == 2
+
+
+def test_nodes_beyond_four_ids_charge_each_further_id_a_read():
+    # No capture or document prices more than 4 ids: the pessimistic reading.
+    assert cost(NODES_SCALARS, ids(5)) == 2
+    assert cost(NODES_SCALARS, ids(250)) == 247
+    assert cost(NODES_METAFIELD, ids(50)) == 2 * 47
+    # So a 250-id read of a product's state goes over the single-query limit.
+    state = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Product { id
+        media(first: 20) { nodes { id } } mf: metafield(namespace: "a", key: "b") { value } } } }"""
+    assert exceeds_single_query_limit(cost(state, ids(250)))
+
+
+def test_nodes_actual_cost_beyond_four_counts_each_object_returned():
+    data = {"nodes": [{"__typename": "Product", "id": f"gid://shopify/Product/{i}"} for i in range(10)]}
+    # 1 for the four captured as one read, then 1 per further object.
+    assert paid(NODES_SCALARS, data, ids(10)) == 1 + 6
+    nulls = {"nodes": data["nodes"][:4] + [None] * 6}
+    assert paid(NODES_SCALARS, nulls, ids(10)) == 1 + 6  # a null object costs itself
+
+
+def test_actual_cost_never_exceeds_requested():
+    # None of the 1,709 recorded (requested, actual) pairs has actual above
+    # requested; Shopify refunds requested − actual. Captured (4, 4)
+    # (2025-01/media/media-file-cascade-variant-media-clear.json), where the
+    # per-object charge of a found node would make the actual 5.
+    doc = """query MediaFileTargetHydrate($fileIds: [ID!]!) { nodes(ids: $fileIds) { id __typename
+        ... on File { alt createdAt fileStatus }
+        ... on MediaImage { image { url width height } preview { image { url width height } } }
+        ... on GenericFile { url } } }"""
+    image = {"url": "https://cdn.shopify.com/s/files/1/x/files/png.png", "width": 640, "height": 480}
+    data = {"nodes": [{"id": "gid://shopify/MediaImage/44072110948658", "__typename": "MediaImage",
+                       "alt": "Media cascade delete", "createdAt": "2026-07-20T03:22:28Z", "fileStatus": "READY",
+                       "image": image, "preview": {"image": image}}]}
+    variables = {"fileIds": ["gid://shopify/MediaImage/44072110948658"]}
+    assert cost(doc, variables) == paid(doc, data, variables) == 4
+
+
+def test_mutation_input_lists_do_not_change_the_cost():
+    # Captured: fileCreate of 60 files 20/20 and of 251 files 20 requested
+    # (2026-04/media/media-file-create-large-batch-timestamps.json,
+    # media-file-create-batch-size-limit.json); metafieldsSet of 26 inputs 10;
+    # productVariantAppendMedia of 101 pairs 16. No input of these declares a
+    # complexity cost.
+    create = """mutation($files: [FileCreateInput!]!) { fileCreate(files: $files) {
+        files { id fileStatus } userErrors { field message code } } }"""
+    files = [{"originalSource": f"https://img.example.com/{i}.jpg", "contentType": "IMAGE"} for i in range(250)]
+    assert cost(create, {"files": files[:1]}) == cost(create, {"files": files}) == 20
+    update = """mutation($files: [FileUpdateInput!]!) { fileUpdate(files: $files) { files { id }
+        userErrors { field message code } } }"""
+    rows = [{"id": f"gid://shopify/MediaImage/{i}", "referencesToAdd": ["gid://shopify/Product/1"]} for i in range(250)]
+    assert cost(update, {"files": rows[:1]}) == cost(update, {"files": rows}) == 10
+    returned = {"fileCreate": {"files": [{"id": f"gid://shopify/MediaImage/{i}", "fileStatus": "UPLOADED"}
+                                         for i in range(250)], "userErrors": []}}
+    assert paid(create, returned, {"files": files}) == 20

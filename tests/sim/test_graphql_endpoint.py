@@ -3,7 +3,7 @@ the real schema, variables, scopes, cost, throttling, input limits, the
 request log."""
 from __future__ import annotations
 
-from .graphql_support import DOMAIN, FILE_CREATE, make_sim, shirt, sim_api  # noqa: F401
+from .graphql_support import DOMAIN, FILE_CREATE, make_sim, shirt
 
 SHOP_QUERY = "query ShopName { shop { name myshopifyDomain } }"
 
@@ -62,8 +62,9 @@ def test_other_validation_errors_use_graphql_ruby_codes(sim_api):
         "{ ...Missing }": "useAndDefineFragment",
         '{ product(id: "not-a-gid") { id } }': "argumentLiteralsIncompatible",
     }
-    cases['mutation M { stagedUploadsCreate(input: [{resource: IMAGE, mimeType: "image/png"}]) { userErrors { message } } }'] = \
-        "missingRequiredInputObjectAttribute"
+    staged = ('mutation M { stagedUploadsCreate(input: [{resource: IMAGE, mimeType: "image/png"}]) '
+              '{ userErrors { message } } }')
+    cases[staged] = "missingRequiredInputObjectAttribute"
     for query, code in cases.items():
         body = sim_api.gql(query)
         assert "data" not in body, query

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from .graphql_support import DOMAIN, GALLERY, gallery_ids, product_gid, shirt, sim_api  # noqa: F401
+from .graphql_support import GALLERY, gallery_ids, product_gid, shirt
 
 PRODUCTS = """
 query Products($q: String, $first: Int, $after: String, $last: Int, $before: String, $sort: ProductSortKeys,

@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from shopify_sim import webhooks
 from shopify_sim.identity import InvalidIdToken, mint_id_token, verify_id_token
 
-from .sim_auth_support import APP_URL, CLIENT_ID, CLIENT_SECRET, OTHER_SHOP, SHOP, sim  # noqa: F401
+from .sim_auth_support import APP_URL, CLIENT_ID, CLIENT_SECRET, OTHER_SHOP, SHOP
 
 TOKEN_URL = f"/{SHOP}/admin/oauth/access_token"
 EXCHANGE = {
@@ -48,11 +48,6 @@ def open_app(sim, shop: str = SHOP, **query) -> tuple[str, dict[str, str]]:
     assert response.status_code == 302, response.get_data(as_text=True)
     location = urlsplit(response.location)
     return f"{location.scheme}://{location.netloc}{location.path}", dict(parse_qsl(location.query))
-
-
-def unverified_claims(token: str) -> dict:
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def test_first_load_is_what_shopify_sends(sim, shopify_session):
@@ -113,7 +108,8 @@ def test_open_refuses_unknown_shop_app_and_relative_path(sim):
 def test_verify_rejects_expired_future_foreign_and_forged_tokens(sim):
     now = sim.clock.now
     good = mint_id_token(shop=SHOP, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, user_id="1", now=now)
-    assert verify_id_token(good, shop=SHOP, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, now=now + 59)["sub"] == "1"
+    verified = verify_id_token(good, shop=SHOP, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, now=now + 59)
+    assert verified["sub"] == "1"
     cases = [
         (good, SHOP, CLIENT_ID, CLIENT_SECRET, now + 60),           # expired
         (good, SHOP, CLIENT_ID, CLIENT_SECRET, now - 5),            # not yet valid

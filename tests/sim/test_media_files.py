@@ -4,7 +4,7 @@ variant media."""
 from __future__ import annotations
 
 from .graphql_support import (DOMAIN, FILE_CREATE, FILE_UPDATE, GALLERY, PROCESSING_DELAY, create_ready_image,
-                              gallery_ids, product_gid, shirt, sim_api)  # noqa: F401
+                              gallery_ids, product_gid, shirt)
 
 FILE_STATUS = "query($id: ID!) { node(id: $id) { ... on File { fileStatus fileErrors { code message } } } }"
 
@@ -29,6 +29,46 @@ def test_files_move_from_uploaded_through_processing_to_ready(sim_api):
     image = sim_api.data("query($id: ID!) { node(id: $id) { ... on MediaImage { image { url } } } }",
                          {"id": created["id"]})["node"]["image"]
     assert image["url"].startswith("https://cdn.shopify.com/s/files/1/") and "/files/a.png?v=" in image["url"]
+
+
+def test_a_named_image_is_served_under_its_name_a_generic_file_under_its_sources(sim_api):
+    # Captured twice (2026-04 media-file-interface-fields, media-file-update-source-semantics): with
+    # `filename` given, an image is served as …/files/<filename>, a generic file as …/files/<the
+    # source's last segment> (…/pdf/dummy.pdf → …/files/dummy.pdf).
+    sim_api.create_shop()
+    created = sim_api.data(FILE_CREATE, {"files": [
+        {"originalSource": "https://img.example.com/600x400.jpg", "filename": "named-image.jpg",
+         "contentType": "IMAGE"},
+        {"originalSource": "https://docs.example.net/pdf/dummy.pdf", "filename": "named-generic.pdf",
+         "contentType": "FILE"}]})["fileCreate"]["files"]
+    sim_api.finish_processing()
+    read = sim_api.data("query($ids: [ID!]!) { nodes(ids: $ids) { ... on MediaImage { image { url } } "
+                        "... on GenericFile { url } } }", {"ids": [f["id"] for f in created]})["nodes"]
+    assert "/files/named-image.jpg?v=" in read[0]["image"]["url"]
+    assert "/files/dummy.pdf?v=" in read[1]["url"]
+
+
+def test_replacing_a_files_source_keeps_the_name_it_is_served_under(sim_api):
+    # Captured (2026-04 media-file-update-source-semantics): fileUpdate `originalSource` of a READY generic
+    # file served as …/files/dummy.pdf, from …/pdf-table/table.pdf, answers and is read as …/files/dummy.pdf
+    # with a new `?v=`; the image keeps its name too.
+    sim_api.create_shop()
+    created = sim_api.data(FILE_CREATE, {"files": [
+        {"originalSource": "https://docs.example.net/pdf/dummy.pdf", "contentType": "FILE"},
+        {"originalSource": "https://img.example.com/600x400.jpg", "filename": "seed.jpg", "contentType": "IMAGE"},
+    ]})["fileCreate"]["files"]
+    sim_api.finish_processing()
+    read = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on MediaImage { image { url } } ... on GenericFile { url } } }"
+    before = sim_api.data(read, {"ids": [f["id"] for f in created]})["nodes"]
+    sim_api.clock.advance(5)
+    body = sim_api.data(FILE_UPDATE, {"files": [
+        {"id": created[0]["id"], "originalSource": "https://docs.example.net/pdf-table/table.pdf"},
+        {"id": created[1]["id"], "originalSource": "https://img.example.com/640x480.jpg"}]})["fileUpdate"]
+    assert body["userErrors"] == []
+    sim_api.finish_processing()
+    after = sim_api.data(read, {"ids": [f["id"] for f in created]})["nodes"]
+    assert "/files/dummy.pdf?v=" in after[0]["url"] and after[0]["url"] != before[0]["url"]
+    assert "/files/seed.jpg?v=" in after[1]["image"]["url"] and after[1]["image"]["url"] != before[1]["image"]["url"]
 
 
 def test_injected_file_fault_makes_processing_fail(sim_api):
@@ -162,8 +202,9 @@ def test_file_update_rules(sim_api):
     body = sim_api.data(FILE_UPDATE, {"files": [{"id": ready, "alt": "new alt"}, {"id": fresh_id, "alt": "z" * 513}]})
     # Row errors are partial: the valid row applies.
     assert [f["id"] for f in body["fileUpdate"]["files"]] == [ready]
-    assert body["fileUpdate"]["userErrors"] == [{"field": ["files", "1", "alt"], "code": "ALT_VALUE_LIMIT_EXCEEDED",
-                                                 "message": "The alt value exceeds the maximum limit of 512 characters."}]
+    assert body["fileUpdate"]["userErrors"] == [{
+        "field": ["files", "1", "alt"], "code": "ALT_VALUE_LIMIT_EXCEEDED",
+        "message": "The alt value exceeds the maximum limit of 512 characters."}]
     body = sim_api.data(FILE_UPDATE, {"files": [{"id": ready, "filename": "renamed.jpg"}]})
     assert body["fileUpdate"]["userErrors"][0]["code"] == "INVALID_FILENAME_EXTENSION"
     body = sim_api.data(FILE_UPDATE, {"files": [{"id": ready, "filename": "renamed.png"}]})
@@ -241,7 +282,8 @@ def test_file_delete_removes_from_galleries_even_while_processing(sim_api):
     first, second = gallery_ids(sim_api, pid)
     pending = sim_api.data(FILE_CREATE, {"files": [{"originalSource": "https://img.example.com/p.png"}]})
     pending_id = pending["fileCreate"]["files"][0]["id"]
-    mutation = "mutation($ids: [ID!]!) { fileDelete(fileIds: $ids) { deletedFileIds userErrors { field message code } } }"
+    mutation = ("mutation($ids: [ID!]!) { fileDelete(fileIds: $ids) { deletedFileIds "
+                "userErrors { field message code } } }")
     body = sim_api.data(mutation, {"ids": [pending_id]})
     assert body["fileDelete"] == {"deletedFileIds": [pending_id], "userErrors": []}
     body = sim_api.data(mutation, {"ids": [first, "gid://shopify/MediaImage/5"]})
@@ -416,7 +458,8 @@ def test_deprecated_update_and_delete_media_are_all_or_nothing(sim_api):
     assert result["media"] is None
     assert result["mediaUserErrors"] == [{"field": ["media"], "code": "MEDIA_DOES_NOT_EXIST",
                                           "message": f"Media ids {missing[0]},{missing[1]} do not exist"}]
-    assert result["userErrors"] == [{"field": ["media"], "message": f"Media ids {missing[0]},{missing[1]} do not exist"}]
+    assert result["userErrors"] == [{"field": ["media"],
+                                     "message": f"Media ids {missing[0]},{missing[1]} do not exist"}]
     body = sim_api.data(update, {"p": pid, "m": [{"id": first, "alt": "new"}]})
     assert body["productUpdateMedia"]["media"] == [{"id": first, "alt": "new"}]
     delete = f"""mutation($p: ID!, $ids: [ID!]!) {{ productDeleteMedia(productId: $p, mediaIds: $ids) {{
@@ -428,7 +471,8 @@ def test_deprecated_update_and_delete_media_are_all_or_nothing(sim_api):
     assert body["productDeleteMedia"]["deletedMediaIds"] == [first]
     # The ProductImage has an id of its own (see test_gallery_images_have_product_image_ids_of_their_own).
     (image_id,) = body["productDeleteMedia"]["deletedProductImageIds"]
-    assert image_id.startswith("gid://shopify/ProductImage/") and image_id != first.replace("MediaImage", "ProductImage")
+    assert image_id.startswith("gid://shopify/ProductImage/")
+    assert image_id != first.replace("MediaImage", "ProductImage")
     assert gallery_ids(sim_api, pid) == [second]
     assert first not in {f["id"] for f in sim_api.shop_state()["files"]}
 
@@ -504,7 +548,7 @@ def test_gallery_images_have_product_image_ids_of_their_own(sim_api):
     pid = product_gid(sim_api, "red-shirt")
     media_ids = gallery_ids(sim_api, pid)
     read = """query($id: ID!) { product(id: $id) { images(first: 5) { nodes { id } } featuredImage { id }
-                                                  media(first: 5) { nodes { ... on MediaImage { image { id } } } } } }"""
+        media(first: 5) { nodes { ... on MediaImage { image { id } } } } } }"""
     product = sim_api.data(read, {"id": pid})["product"]
     image_ids = [n["id"] for n in product["images"]["nodes"]]
     assert len(image_ids) == 2 and all(i.startswith("gid://shopify/ProductImage/") for i in image_ids)
@@ -527,7 +571,8 @@ def test_file_saved_searches_page_over_the_shops_saved_searches(sim_api):
     assert sim_api.data(read, {"first": 5})["fileSavedSearches"] == {"nodes": [], "pageInfo": {
         "hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None}}
     sim_api.state.shops[DOMAIN].catalog.file_saved_searches.extend(
-        [{"id": 7, "name": "Images", "query": "media_type:IMAGE"}, {"id": 9, "name": "Videos", "query": "media_type:VIDEO"}])
+        [{"id": 7, "name": "Images", "query": "media_type:IMAGE"},
+         {"id": 9, "name": "Videos", "query": "media_type:VIDEO"}])
     page = sim_api.data(read, {"first": 1})["fileSavedSearches"]
     assert page["nodes"] == [{"id": "gid://shopify/SavedSearch/7", "name": "Images", "query": "media_type:IMAGE"}]
     assert page["pageInfo"]["hasNextPage"] is True
@@ -542,7 +587,8 @@ def test_a_video_already_in_shopifys_storage_needs_no_staged_upload(sim_api):
     hosted = ("https://shopify-video-production-core-originals.storage.googleapis.com/c/o/v/"
               "7407cdf56b214380adcd711501b2627a.mp4?external_video_id=87291465")
     body = sim_api.data("""mutation($files: [FileCreateInput!]!) { fileCreate(files: $files) {
-        files { __typename fileStatus } userErrors { field message code } } }""", {"files": [{"originalSource": hosted}]})
+        files { __typename fileStatus } userErrors { field message code } } }""",
+                        {"files": [{"originalSource": hosted}]})
     assert body["fileCreate"] == {"files": [{"__typename": "Video", "fileStatus": "UPLOADED"}], "userErrors": []}
     elsewhere = "https://videos.example.com/clip.mp4"
     body = sim_api.data(FILE_CREATE, {"files": [{"originalSource": elsewhere}]})

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from tests.sim.graphql_support import (Sim, create_ready_image, product_gid, shirt,  # noqa: F401
-                                       sim_api)
+from tests.sim.graphql_support import Sim, create_ready_image, product_gid, shirt
 
 SET = """
 mutation Set($metafields: [MetafieldsSetInput!]!) {
@@ -22,7 +21,9 @@ mutation Set($metafields: [MetafieldsSetInput!]!) {
 READ = """
 query Read($id: ID!, $namespace: String!, $key: String!) {
   product(id: $id) {
-    metafield(namespace: $namespace, key: $key) { id type value jsonValue compareDigest reference { __typename ... on MediaImage { id } } }
+    metafield(namespace: $namespace, key: $key) {
+      id type value jsonValue compareDigest reference { __typename ... on MediaImage { id } }
+    }
     metafields(first: 10) { nodes { namespace key value } pageInfo { hasNextPage endCursor } }
   }
 }"""
@@ -97,7 +98,8 @@ def test_stale_digest_is_refused_and_nothing_is_written(sim: Sim):
     assert result["metafields"] == []
     assert result["userErrors"] == [{
         "field": ["metafields", "0"], "code": "STALE_OBJECT", "elementIndex": None,
-        "message": "The resource has been updated since it was loaded. Try again with an updated `compareDigest` value."}]
+        "message": ("The resource has been updated since it was loaded. "
+                    "Try again with an updated `compareDigest` value.")}]
     nodes = sim.data(READ, {"id": pid, "namespace": "cloudinary", "key": "assets"})["product"]["metafields"]["nodes"]
     assert nodes == [{"namespace": "cloudinary", "key": "assets", "value": "[2]"}]
 
@@ -143,8 +145,8 @@ def test_owner_must_exist_and_one_bad_input_writes_nothing(sim: Sim):
     ("json", "", "Value can't be blank."),
     ("single_line_text_field", "", "Value can't be blank."),
     ("single_line_text_field", "two\nlines", "Value must be a single line text string."),
-    ("url", "example.com", 'Value cannot have an empty scheme (protocol), must include one of the following URL '
-                           'schemes: ["http", "https", "mailto", "sms", "tel"].\''),
+    ("url", "example.com", ('Value cannot have an empty scheme (protocol), must include one of the following URL '
+                            'schemes: ["http", "https", "mailto", "sms", "tel"].\'')),
     ("url", "ftp://example.com/x", "Value must be one of the following URL schemes: http, https, mailto, sms, tel."),
     ("file_reference", "gid://shopify/MediaImage/42",
      "Value references non-existent resource gid://shopify/MediaImage/42."),
@@ -162,11 +164,16 @@ def test_shopify_normalises_accepted_values(sim: Sim):
     pid = product_gid(sim, "red-shirt")
     result = set_metafields(sim, entry(pid, "b1", "boolean", " TRUE "), entry(pid, "b2", "boolean", "0"),
                             entry(pid, "n1", "number_integer", "5.0"),
-                            entry(pid, "u1", "url", "https://res.cloudinary.com/demo/image/upload/x.jpg"))
+                            entry(pid, "u1", "url", "https://res.cloudinary.com/demo/image/upload/x.jpg"),
+                            entry(pid, "d1", "date_time", "2026-06-25T10:11:12.123+05:30"),
+                            entry(pid, "d2", "date_time", "2024-01-01T12:30:00"))
     assert result["userErrors"] == []
     got = {m["key"]: (m["value"], m["jsonValue"]) for m in result["metafields"]}
-    # Shopify answers jsonValue true, but the string "false" (captured).
+    # Shopify answers jsonValue true, but the string "false"; date-times to the second, with their
+    # offset (captured: metafieldsSet-value-type-fidelity, metafields-set-validation-gaps).
     assert got == {"b1": ("true", True), "b2": ("false", "false"), "n1": ("5", 5),
+                   "d1": ("2026-06-25T10:11:12+05:30", "2026-06-25T10:11:12+05:30"),
+                   "d2": ("2024-01-01T12:30:00+00:00", "2024-01-01T12:30:00+00:00"),
                    "u1": ("https://res.cloudinary.com/demo/image/upload/x.jpg",
                           "https://res.cloudinary.com/demo/image/upload/x.jpg")}
 
@@ -277,6 +284,15 @@ def test_delete_answers_null_for_what_did_not_exist(sim: Sim):
     assert sim.data(READ, {"id": pid, "namespace": "cloudinary", "key": "assets"})["product"]["metafield"] is None
 
 
+def test_delete_of_nothing_or_of_an_unknown_owner_is_no_error(sim: Sim):
+    # Captured (2025-01/products/metafields-delete-parity.json, edgeCases): `metafields: []` →
+    # `deletedMetafields: []`; an owner that does not exist → `[null]`; no userErrors either way.
+    assert sim.data(DELETE, {"metafields": []})["metafieldsDelete"] == {"deletedMetafields": [], "userErrors": []}
+    unknown = {"ownerId": "gid://shopify/Product/999999999999999", "namespace": "custom", "key": "material"}
+    assert sim.data(DELETE, {"metafields": [unknown]})["metafieldsDelete"] == {"deletedMetafields": [None],
+                                                                              "userErrors": []}
+
+
 # -- definitions -----------------------------------------------------------------------
 
 def definition(**fields) -> dict:
@@ -292,7 +308,8 @@ def test_definition_create_list_and_taken(sim: Sim):
         "cloudinary", "assets", "PRODUCT", {"name": "json", "category": "JSON"}, 1)
     again = sim.data(DEFINITION_CREATE, {"definition": definition()})["metafieldDefinitionCreate"]
     assert again == {"createdDefinition": None, "userErrors": [{
-        "field": ["definition", "key"], "message": "Key is in use for Product metafields on the 'cloudinary' namespace.",
+        "field": ["definition", "key"],
+        "message": "Key is in use for Product metafields on the 'cloudinary' namespace.",
         "code": "TAKEN"}]}
     # Same namespace and key for another owner type is another definition.
     variant = sim.data(DEFINITION_CREATE, {"definition": definition(ownerType="PRODUCTVARIANT")})
@@ -307,12 +324,13 @@ def test_definition_create_list_and_taken(sim: Sim):
 
 
 @pytest.mark.parametrize("fields,error", [
-    ({"namespace": "ab"}, (["definition", "namespace"], "Namespace is too short (minimum is 3 characters)", "TOO_SHORT")),
+    ({"namespace": "ab"},
+     (["definition", "namespace"], "Namespace is too short (minimum is 3 characters)", "TOO_SHORT")),
     ({"key": "bad key"}, (["definition", "key"], "Key contains one or more invalid characters.", "INVALID_CHARACTER")),
     ({"name": "n" * 256}, (["definition", "name"], "Name is too long (maximum is 255 characters)", "TOO_LONG")),
     ({"type": "single_line_text_field", "validations": [{"name": "schema", "value": "{}"}]},
-     (["definition", "validations"], "Validations value for option schema contains an invalid value: 'schema' "
-                                     "isn't supported for single_line_text_field.", "INVALID_OPTION")),
+     (["definition", "validations"], ("Validations value for option schema contains an invalid value: 'schema' "
+                                      "isn't supported for single_line_text_field."), "INVALID_OPTION")),
     ({"capabilities": {"uniqueValues": {"enabled": True}}},
      (["definition"], "The capability unique_values is not valid for this definition.", "INVALID_CAPABILITY")),
 ])
@@ -442,8 +460,8 @@ def test_a_shop_with_a_known_id_answers_with_it_everywhere(sim_api):
     assert sim_api.data("query($id: ID!) { node(id: $id) { id } }", {"id": derived})["node"] is None
     body = sim_api.data("""mutation($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) {
         metafields { owner { ... on Shop { id } } } userErrors { message } } }""",
-                        {"m": [{"ownerId": shop_gid, "namespace": "custom", "key": "kk", "type": "single_line_text_field",
-                                "value": "v"}]})
+                        {"m": [{"ownerId": shop_gid, "namespace": "custom", "key": "kk",
+                                "type": "single_line_text_field", "value": "v"}]})
     assert body["metafieldsSet"] == {"metafields": [{"owner": {"id": shop_gid}}], "userErrors": []}
 
 
@@ -458,8 +476,10 @@ mutation($ns: String!, $key: String!, $constraints: MetafieldDefinitionConstrain
 PIN = """mutation($ns: String!, $key: String!) { metafieldDefinitionPin(identifier: {ownerType: PRODUCT,
   namespace: $ns, key: $key}) { pinnedDefinition { key pinnedPosition } userErrors { field message code } } }"""
 CONSTRAINTS_UPDATE = """mutation($ns: String!, $updates: MetafieldDefinitionConstraintsUpdatesInput) {
-  metafieldDefinitionUpdate(definition: {ownerType: PRODUCT, namespace: $ns, key: "tier", constraintsUpdates: $updates}) {
-    updatedDefinition { constraints { key values(first: 5) { nodes { value } } } } userErrors { field message code } } }"""
+  metafieldDefinitionUpdate(definition: {
+      ownerType: PRODUCT, namespace: $ns, key: "tier", constraintsUpdates: $updates}) {
+    updatedDefinition { constraints { key values(first: 5) { nodes { value } } } }
+    userErrors { field message code } } }"""
 
 
 def test_constrained_definitions_cannot_be_pinned_and_constraints_update(sim: Sim):
@@ -473,9 +493,13 @@ def test_constrained_definitions_cannot_be_pinned_and_constraints_update(sim: Si
     assert made["createdDefinition"]["constraints"] == {"key": "category", "values": {"nodes": [{"value": "ap-2"}]}}
     refused = sim.data(PIN, {"ns": "pins", "key": "constrained"})["metafieldDefinitionPin"]
     assert refused == {"pinnedDefinition": None, "userErrors": [{
-        "field": None, "code": "UNSUPPORTED_PINNING", "message": "Constrained metafield definitions do not support pinning."}]}
+        "field": None, "code": "UNSUPPORTED_PINNING",
+        "message": "Constrained metafield definitions do not support pinning."}]}
     sim.data(CONSTRAINED, {"ns": "constraint_ns", "key": "tier"})
-    update = lambda updates: sim.data(CONSTRAINTS_UPDATE, {"ns": "constraint_ns", "updates": updates})["metafieldDefinitionUpdate"]
+
+    def update(updates):
+        return sim.data(CONSTRAINTS_UPDATE, {"ns": "constraint_ns", "updates": updates})["metafieldDefinitionUpdate"]
+
     assert update({"key": "category", "values": [{"create": "gid://shopify/TaxonomyCategory/ap-2"}]}) == {
         "updatedDefinition": {"constraints": {"key": None, "values": {"nodes": [{"value": "ap-2"}]}}}, "userErrors": []}
     assert sim.data(PIN, {"ns": "constraint_ns", "key": "tier"})["metafieldDefinitionPin"]["userErrors"][0]["code"] == \

@@ -11,7 +11,7 @@ import shopify
 
 from shopify_sim.signing import query_hmac, query_message, sign_query
 
-from .sim_auth_support import CLIENT_ID, CLIENT_SECRET, OTHER_SHOP, REDIRECT_URI, SHOP, sim  # noqa: F401
+from .sim_auth_support import CLIENT_ID, CLIENT_SECRET, OTHER_SHOP, REDIRECT_URI, SHOP
 
 TOKEN_URL = f"/{SHOP}/admin/oauth/access_token"
 

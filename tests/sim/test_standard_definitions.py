@@ -2,7 +2,7 @@
 recorded in the standard-metafield-definition-enable-* captures."""
 from __future__ import annotations
 
-from tests.sim.graphql_support import Sim, shirt, sim_api  # noqa: F401
+from tests.sim.graphql_support import Sim, shirt
 
 import pytest
 
@@ -59,7 +59,8 @@ def test_enable_refusals_as_shopify_words_them(sim: Sim):
     assert enable(sim, id=TEMPLATE.format(10004), capabilities={"uniqueValues": {"enabled": True}})[
         "userErrors"][0]["message"] == "The capability unique_values is not valid for this definition."
     assert enable(sim, id=TEMPLATE.format(10004), pin=True)["userErrors"] == [{
-        "field": None, "code": "UNSUPPORTED_PINNING", "message": "Constrained metafield definitions do not support pinning."}]
+        "field": None, "code": "UNSUPPORTED_PINNING",
+        "message": "Constrained metafield definitions do not support pinning."}]
     # Nothing was created by any refusal.
     listed = sim.data("{ metafieldDefinitions(ownerType: PRODUCT, first: 5) { nodes { key } } }")
     assert listed["metafieldDefinitions"]["nodes"] == []

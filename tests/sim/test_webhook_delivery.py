@@ -15,7 +15,7 @@ from shopify_sim import create_app, webhooks
 from shopify_sim.state import Shop
 from shopify_sim.webhooks import deliver_pending, retry_delays
 
-from .sim_auth_support import CLIENT_ID, CLIENT_SECRET, SHOP, app_toml, receiver_factory, sim  # noqa: F401
+from .sim_auth_support import CLIENT_ID, CLIENT_SECRET, SHOP, app_toml
 
 HEADERS = ("X-Shopify-Topic", "X-Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain", "X-Shopify-Api-Version",
            "X-Shopify-Webhook-Id", "X-Shopify-Event-Id", "X-Shopify-Triggered-At")
