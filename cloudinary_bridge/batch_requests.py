@@ -1,7 +1,8 @@
 """A store's batches over the bridge (syncs, unlinks, uploads: `Sync` rows
 of one kind each), handled one way: Idempotency-Key replay or 409, the row
 committed with the settings in force, the 202, the store's next batch
-dispatched; and the same poll, abort and report for every kind.
+dispatched; and the same abort and report for every kind. Status changes
+are the batch service's (jobs.batch_service); a status poll only reads.
 
 Keys share one namespace per store across kinds (a unique index): a key
 first used for another kind of batch is a 409, never someone else's answer.
@@ -18,12 +19,13 @@ from flask import Response, current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from jobs.sync_dispatch import FINISHED, dispatch_next
-from jobs.sync_webhook import notify_sync_ended
+from jobs import batch_service
+from jobs.batch_dispatch import dispatch_next
+from shopify_app import credentials
+from shopify_app.batch_views import report_csv, report_filename, report_rows
 from shopify_app.extensions import db
 from shopify_app.models import Sync, utcnow
 from shopify_app.problems import PROBLEM_TYPE_BASE, Problem
-from shopify_app.sync_views import report_csv, report_filename, report_rows
 
 from .settings import effective_settings
 
@@ -33,7 +35,7 @@ IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 IDEMPOTENCY_PARAMETER = {"name": "Idempotency-Key", "in": "header", "required": False,
                          "description": "Same key and body: the first response, no second sync. "
                                         "Same key, other body: 409.",
-                         "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
+                         "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY.pattern}}
 REPORT_FORMAT_PARAMETER = {"name": "format", "in": "query", "required": False,
                            "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}}
 
@@ -78,9 +80,13 @@ def accept(kind: str, data: Any, key: str | None, digest: str, respond: Respond,
     snapshotted, and any known totals such as `assets_total`), answer 202
     and hand the store's head over."""
     settings = effective_settings(g.credential, settings_overrides)
-    sync = Sync(shop_id=g.shop.id, credential_id=g.credential.id, kind=kind, status="queued", dry_run=dry_run,
-                request=data, idempotency_key=key, request_hash=digest, settings=settings.model_dump(),
-                cloud_name=g.credential.cloud_name, created_at=utcnow(), **counters)
+    cloud_name = credentials.delivery_cloud_name(g.credential)
+    if cloud_name is None and kind in DELIVERING_KINDS:
+        raise no_cloud_name(g.shop.id)
+    sync = batch_service.new_batch(shop_id=g.shop.id, credential_id=g.credential.id, kind=kind, dry_run=dry_run,
+                                   request=data, idempotency_key=key, request_hash=digest,
+                                   settings=settings.model_dump(), cloud_name=cloud_name,
+                                   created_at=utcnow(), **counters)
     db.session.add(sync)
     try:
         db.session.commit()
@@ -95,6 +101,22 @@ def accept(kind: str, data: Any, key: str | None, digest: str, respond: Respond,
     return response
 
 
+# Batches that send Cloudinary delivery URLs to Shopify need the cloud name.
+DELIVERING_KINDS = ("sync", "upload")
+
+
+def no_cloud_name(shop_id: int) -> Problem:
+    names = credentials.connected_cloud_names(shop_id)
+    if names:
+        detail = (f"This API key's store is connected to several Cloudinary environments ({', '.join(names)}); "
+                  "an API key cannot tell which one its assets are delivered from. Use that environment's "
+                  "connection token instead.")
+    else:
+        detail = ("This API key's store has no Cloudinary environment connected, so its assets' delivery URLs "
+                  "are unknown. Connect the environment (AssetLink dialog → Setup) first.")
+    return Problem(422, detail, type_=PROBLEM_TYPE_BASE + "no-cloudinary-environment")
+
+
 def accepted_response(body: dict[str, Any], location: str, replayed: bool) -> Response:
     """The 202 for a new batch, or its replay for a repeated Idempotency-Key."""
     response = jsonify(body)
@@ -107,47 +129,29 @@ def accepted_response(body: dict[str, Any], location: str, replayed: bool) -> Re
 
 def dispatch(shop_id: int) -> None:
     """Hand the store's next batch to the queue. A failure here leaves the
-    batch safely queued: the next dispatch (another request, the end of the
-    running batch, a status poll) hands it over."""
+    batch safely queued: the reaper (jobs.reaper) hands it over."""
     try:
         dispatch_next(current_app.config, shop_id)
-    except Exception:
+    except Exception as exc:
         db.session.rollback()
-        log.exception("dispatch for shop %s failed; the batch stays queued", shop_id)
+        from shopify_app.outages import is_outage
+        if is_outage(exc):  # an outage is expected: one line, not a traceback per request
+            log.warning("dispatch for shop %s failed (%s unavailable); the batch stays queued", shop_id,
+                        is_outage(exc))
+        else:
+            log.exception("dispatch for shop %s failed; the batch stays queued", shop_id)
 
 
 # -- polling, aborting, reporting ---------------------------------------------------------------------
 
-def polled(sync: Sync, reload: Callable[[], Sync]) -> Sync:
-    """The batch as a status poll shows it. Self-healing while the caller
-    polls: a failed hand-over, or a job whose worker died, is handed over
-    again (a no-op when all is well)."""
-    if sync.status in FINISHED:
-        return sync
-    dispatch(sync.shop_id)
-    db.session.expire_all()
-    return reload()
-
-
 def abort(sync: Sync, noun: str) -> None:
     """Ask the batch to stop before its next step; one still queued ends now
-    (a job already handed to the queue finds it finished and only dispatches
-    the store's next batch). 409 when it has already finished."""
-    db.session.refresh(sync, with_for_update=True)
-    if sync.status in FINISHED:
-        db.session.rollback()
-        raise Problem(409, f"The {noun} has already finished ({sync.status}).", title="Conflict")
-    sync.abort_requested = True
-    if sync.status == "queued":
-        sync.status = "aborted"
-        sync.finished_at = utcnow()
-    db.session.commit()
-    if sync.status == "aborted":
-        dispatch(sync.shop_id)
-        try:
-            notify_sync_ended(current_app.config, sync)
-        except Exception:
-            log.exception("could not queue the completion webhook of %s %s", sync.kind, sync.id)
+    (a job already handed to the queue finds it finished). 409 when it has
+    already finished."""
+    try:
+        batch_service.request_abort(current_app.config, sync)
+    except batch_service.AlreadyFinished as finished:
+        raise Problem(409, f"The {noun} has already finished ({finished.status}).", title="Conflict") from None
 
 
 def report_response(sync: Sync) -> Response:

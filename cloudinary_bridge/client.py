@@ -18,7 +18,9 @@ from typing import Any, Iterable, Mapping
 
 import requests
 
-TERMINAL_STATUSES = {"succeeded", "partially_succeeded", "failed", "aborted"}
+# The contract's words for an ended batch, spelled out: this file depends on
+# `requests` alone (tests check it against shopify_app.batch_status.FINISHED).
+TERMINAL_STATUSES = frozenset({"succeeded", "partially_succeeded", "failed", "aborted"})
 
 
 class BridgeError(Exception):
@@ -174,3 +176,14 @@ class BridgeClient:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"upload {upload_id} still {upload['status']} after {timeout} s")
             time.sleep(interval)
+
+    # -- automation ---------------------------------------------------------------------------------------
+
+    def put_automation(self, automation: Mapping[str, Any]) -> dict[str, Any]:
+        return self.request("PUT", "/automation", json=automation)  # type: ignore[no-any-return]
+
+    def automation(self) -> dict[str, Any]:
+        return self.request("GET", "/automation")  # type: ignore[no-any-return]
+
+    def automation_events(self, limit: int = 50) -> list[dict[str, Any]]:
+        return list(self.request("GET", "/automation/events", params={"limit": limit})["events"])

@@ -11,9 +11,8 @@ from shopify_app.extensions import db
 from shopify_app.models import BridgeCredential
 from shopify_app.problems import PROBLEM_TYPE_BASE, Problem
 
-from . import bp, openapi
+from . import bp, limits, openapi
 from .errors import parse_body
-from .limits import connect_failure_limit, is_failed_attempt, limiter
 
 # Cloudinary cloud names are letters, digits, '-' and '_'.
 CLOUD_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,127}$"
@@ -45,14 +44,21 @@ class ConnectResponse(BaseModel):
     "Exchange a connection code for a token", tag="Connection", public=True,
     request=ConnectRequest, responses={200: ConnectResponse},
     problems={401: "The code is unknown, already used or regenerated.",
-              429: "Too many failed attempts from this client; see Retry-After."},
-    description="The merchant copies the code from Settings in the Shopify admin. A code works once.")
-@limiter.limit(connect_failure_limit, deduct_when=is_failed_attempt,
-               error_message="Too many failed connection attempts from this address; try again later.")
+              429: "The code is not valid, and too many attempts failed from this client (or with this "
+                   "store's old codes); see Retry-After. A valid code always connects."},
+    description="The merchant copies the code from Settings in the Shopify admin. A code works once. Failed "
+                "attempts are counted per client address (IPv6: per /64) and per store; a valid code is "
+                "never refused.")
 def connect():
     body = parse_body(ConnectRequest)
     issued = credentials.redeem_code(body.connection_code, body.cloud_name, body.label)
     if issued is None:
+        wait = limits.record_failure(credentials.store_of_ended_code(body.connection_code))
+        if wait is not None:
+            raise Problem(429, "This connection code is not valid, and too many connection attempts failed "
+                               "from this address (or with this store's old codes); try again later.",
+                          title="Too Many Requests", type_=PROBLEM_TYPE_BASE + "too-many-failed-attempts",
+                          headers={"Retry-After": str(wait)})
         raise Problem(401, "This connection code is not valid: it is unknown, was already used, or was "
                            "regenerated. Copy the current code from Settings in the Shopify admin.",
                       title="Unauthorized", type_=PROBLEM_TYPE_BASE + "invalid-connection-code")

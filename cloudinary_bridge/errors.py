@@ -6,7 +6,6 @@ Every answer that is not a success is `application/problem+json`
 """
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Mapping, Sequence, TypeVar
 
@@ -14,6 +13,7 @@ from flask import Blueprint, Response, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from shopify_app import json_input
 from shopify_app.admin_api import AdminApiError, AuthenticationError, ThrottledError, TransientError
 from shopify_app.problems import PROBLEM_TYPE_BASE, Problem, from_http_exception, problem_response
 
@@ -77,33 +77,10 @@ def invalid_body(errors: list[dict[str, str]], detail: str = "The request body i
                    errors=errors)
 
 
-def repeated_asset_errors(repeats: Sequence[tuple[int, int]]) -> list[dict[str, str]]:
-    """Field errors for assets listed twice ((index, first index) pairs)."""
-    return [{"field": f"assets[{index}]",
-             "message": f"repeats assets[{first}] (same resource_type, type and public_id)"}
-            for index, first in repeats]
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def json_body() -> Any:
-    """The request's JSON body; 400 if it isn't JSON, 415 if it says it's something else."""
-    mimetype = request.mimetype
-    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
-        raise Problem(415, "Send the body as application/json.", title="Unsupported Media Type")
-    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
-    if not raw.strip():
-        raise Problem(400, "The request body is empty; send a JSON object.", title="Bad Request",
-                      type_=PROBLEM_TYPE_BASE + "malformed-json")
-    try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        detail = "The request body is not valid UTF-8 JSON"
-        if isinstance(exc, json.JSONDecodeError):
-            detail += f" (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        raise Problem(400, detail + ".", title="Bad Request", type_=PROBLEM_TYPE_BASE + "malformed-json") from None
+    """The request's JSON body (shopify_app.json_input: size, UTF-8, depth,
+    text PostgreSQL can store); a problem document otherwise."""
+    return json_input.json_body()
 
 
 def parse_body(model: type[Model], *, context: Mapping[str, Any] | None = None) -> Model:
@@ -116,16 +93,18 @@ def parse_body(model: type[Model], *, context: Mapping[str, Any] | None = None) 
 
 
 def upstream_problem(exc: AdminApiError) -> Problem:
-    """Shopify failed us; say so without leaking internals."""
+    """Shopify failed us; say so without leaking internals. Retry-After is
+    the client's own estimate when it gave up rather than wait that long."""
+    retry_after = str(int(exc.retry_after)) if exc.retry_after else "5"
     if isinstance(exc, ThrottledError):
         return Problem(503, "Shopify is rate limiting this store; try again shortly.",
-                       title="Service Unavailable", headers={"Retry-After": "5"})
+                       title="Service Unavailable", headers={"Retry-After": retry_after})
     if isinstance(exc, AuthenticationError):
         return Problem(502, "Shopify refused the app's access to this store; the merchant must open the app in "
                             "the Shopify admin to reauthorize it.", title="Bad Gateway")
     if isinstance(exc, TransientError):
         return Problem(503, "Shopify did not answer; try again shortly.", title="Service Unavailable",
-                       headers={"Retry-After": "5"})
+                       headers={"Retry-After": retry_after})
     return Problem(502, "Shopify rejected the request the app made.", title="Bad Gateway")
 
 
@@ -151,8 +130,13 @@ def register(bp: Blueprint) -> None:
 
     @bp.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
+        # PostgreSQL or Redis unreachable: a 503 with Retry-After, not a bug.
+        # (This catch-all is found before the app's handlers for those errors.)
+        from shopify_app import outages
+        if outages.is_outage(exc):
+            return outages.handle_outage(exc)
         # A bug, not bad input: keep the detail in the log, not the answer.
-        log.exception("Unhandled error in %s %s", request.method, request.path)
+        log.error("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
         from shopify_app.extensions import db
         db.session.rollback()
         return problem_response(500, "Something went wrong on our side; it has been logged.")

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from jobs.executor import read_product_states
 from jobs.planner.request import MAX_ASSETS
-from shopify_app.admin_api import for_shop
+from shopify_app.admin_api import REQUEST_MAX_WAIT, for_shop
 from shopify_app.problems import Problem
 from shopify_app.query_params import reject_unknown_params
 
@@ -60,17 +60,21 @@ def _public_id(value: str) -> str:
     return value
 
 
-ProductGid = Annotated[str, AfterValidator(_product_gid)]
-PublicId = Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_public_id)]
+# The pattern is in the schema too (the validator only gives the friendlier message).
+ProductGid = Annotated[str, Field(json_schema_extra={"pattern": PRODUCT_GID.pattern}), AfterValidator(_product_gid)]
+PublicId = Annotated[str, Field(min_length=1, max_length=1024, json_schema_extra={"pattern": "^[^\\x00-\\x1f]+$"}),
+                     AfterValidator(_public_id)]
 
 
 class UnlinkRequest(BaseModel):
     """POST /unlinks body."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    product_ids: list[ProductGid] = Field(min_length=1, max_length=MAX_PRODUCTS)
-    public_ids: list[PublicId] = Field(min_length=1, max_length=MAX_ASSETS)
+    # Repeats are refused (each names itself in `errors`): uniqueItems says so.
+    product_ids: list[ProductGid] = Field(min_length=1, max_length=MAX_PRODUCTS,
+                                          json_schema_extra={"uniqueItems": True})
+    public_ids: list[PublicId] = Field(min_length=1, max_length=MAX_ASSETS, json_schema_extra={"uniqueItems": True})
 
 
 def _repeats(values: list[str], name: str) -> list[dict[str, str]]:
@@ -94,7 +98,7 @@ def get_links():
     if not PRODUCT_GID.match(product_id):
         raise Problem(400, "product_id must be a product GID such as gid://shopify/Product/123.",
                       title="Bad Request", errors=[{"field": "product_id", "message": "must be a product GID"}])
-    state = read_product_states(for_shop(g.shop), [product_id])[product_id]
+    state = read_product_states(for_shop(g.shop, max_wait=REQUEST_MAX_WAIT), [product_id])[product_id]
     if not state.found:
         raise Problem(404, "No such product in this store.", title="Not Found")
     position = {media_id: index for index, media_id in enumerate(state.gallery, start=1)}
@@ -102,7 +106,8 @@ def get_links():
     for entry in state.productmedia:
         on_product = entry.media_id is not None and entry.media_id in position
         info = state.media_info(entry.media_id) if on_product and entry.media_id else None
-        assets.append(LinkedAsset(**{**entry.model_dump(mode="json"), "media_id": entry.media_id if on_product else None,
+        assets.append(LinkedAsset(**{**entry.model_dump(mode="json"),
+                                     "media_id": entry.media_id if on_product else None,
                                      "listed_media_id": entry.media_id,
                                      "position": position.get(entry.media_id) if on_product else None,  # type: ignore[arg-type]
                                      "media_status": info.status if info else None, "on_product": on_product}))

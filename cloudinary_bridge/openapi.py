@@ -78,6 +78,64 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     },
 }
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+# shopify_app.json_input's rules, stated in the schema so it is as strict as
+# the server: no string or key anywhere holds U+0000 or an unpaired surrogate,
+# and a value the models leave open (metadata, context, unknown fields) is
+# any JSON built from such strings. Nesting deeper than MAX_DEPTH (32) levels
+# in the whole body is refused too; JSON Schema can't state that for a
+# recursive value, so the description says it.
+# (Unpaired surrogates are no Unicode scalar values, so they are not JSON
+# Schema strings at all, and a regex can't name them in every dialect; the
+# description says they are refused.)
+TEXT_PATTERN = "^[^\\u0000]*$"
+JSON_VALUE_REF = {"$ref": "#/components/schemas/JsonValue"}
+JSON_VALUE_SCHEMA: dict[str, Any] = {
+    "title": "JsonValue",
+    "description": "Any JSON value. Its strings and keys hold no U+0000 or unpaired surrogate (neither does any "
+                   "other string of a request body); numbers fit a "
+                   "64-bit double; the whole request body nests at most 32 arrays and objects.",
+    "anyOf": [{"type": "string", "pattern": TEXT_PATTERN}, {"type": "number"}, {"type": "boolean"},
+              {"type": "null"}, {"type": "array", "items": JSON_VALUE_REF},
+              {"type": "object", "propertyNames": {"pattern": TEXT_PATTERN},
+               "additionalProperties": JSON_VALUE_REF}],
+}
+
+
+def _state_text_rules(node: Any) -> Any:
+    """`node` with the text rules above added wherever strings or open
+    objects appear (a pure walk over a JSON Schema)."""
+    if isinstance(node, list):
+        return [_state_text_rules(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node == {}:
+        return dict(JSON_VALUE_REF)  # pydantic's Any
+    out = {key: (value if key in ("not", "enum", "const", "examples", "default") else _state_text_rules(value))
+           for key, value in node.items()}
+    types = out.get("type")
+    # A field's own pattern already leaves out NUL (tests check every one).
+    if types == "string" and "enum" not in out and "const" not in out and "pattern" not in out:
+        out["pattern"] = TEXT_PATTERN
+    if types == "object" and out.get("additionalProperties") is not False:
+        if out.get("additionalProperties") in (None, True):
+            out["additionalProperties"] = dict(JSON_VALUE_REF)
+        out.setdefault("propertyNames", {"pattern": TEXT_PATTERN})
+    return out
+
+
+def _state_deployment_rules(schemas: dict[str, Any], *, development: bool) -> None:
+    """Rules that depend on the deployment: the webhook URL (https to a
+    public host outside development), as jobs.planner.settings states them."""
+    from jobs.planner.settings import webhook_url_schema
+    rule = webhook_url_schema(development=development)
+    for name in ("Settings", "SettingsOverride"):
+        field = (schemas.get(name) or {}).get("properties", {}).get("sync_completed_webhook_url")
+        if field is None:
+            continue
+        for branch in field.get("anyOf", [field]):
+            if branch.get("type") == "string":
+                branch["allOf"] = [*branch.get("allOf", []), rule]
 PROBLEM_CONTENT = {"application/problem+json": {"schema": PROBLEM_REF}}
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
                                "schema": {"type": "string"}}}
@@ -123,12 +181,14 @@ def build_document(app: Flask) -> dict[str, Any]:
     routes = [(path, method, app.view_functions.get(endpoint)) for path, method, endpoint in _bridge_routes(app)]
     ops = [op for _, _, view in routes if (op := operation_of(view)) is not None]
     key_map, defs = models_json_schema(_models(ops), ref_template=REF)
-    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
+    schemas: dict[str, Any] = _state_text_rules(dict(defs.get("$defs", {})))
+    schemas["JsonValue"] = JSON_VALUE_SCHEMA
+    _state_deployment_rules(schemas, development=bool(app.config.get("ASSETLINK_DEVELOPMENT")))
     schemas["Problem"] = PROBLEM_SCHEMA
 
     def schema_for(model_or_schema: ModelOrSchema, mode: str) -> Mapping[str, Any]:
         if isinstance(model_or_schema, type):
-            return key_map[(model_or_schema, mode)]
+            return _state_text_rules(key_map[(model_or_schema, mode)])
         return model_or_schema
 
     paths: dict[str, dict[str, Any]] = {}
@@ -172,7 +232,12 @@ def build_document(app: Flask) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION,
                  "description": "The API the Cloudinary side of AssetLink calls. Errors are RFC 9457 problem "
-                                "documents. At most 1000 assets per request and 5 MB per body."},
+                                "documents. Limits of every request body: at most 5 MB (413 beyond, also when "
+                                "sent chunked); at most 1000 assets per request (422); arrays and objects nested "
+                                "at most 32 deep (422, `limit: nesting depth 32`); no string or key holding "
+                                "U+0000 or an unpaired surrogate (422 naming the field); numbers within a 64-bit "
+                                "double (422); integers in query parameters at most 20 digits and within the "
+                                "documented range (400)."},
         "paths": paths,
         "components": {"schemas": schemas,
                        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

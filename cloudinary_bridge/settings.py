@@ -21,6 +21,10 @@ from . import bp, openapi
 from .errors import parse_body, validation_problem
 
 
+# Settings whose value may be null (their default is None).
+NULLABLE = frozenset(name for name, field in Settings.model_fields.items() if field.default is None)
+
+
 def stored_settings(credential: BridgeCredential) -> Settings:
     """The credential's settings, defaults filled in. Stored values were
     validated when saved (under the deployment's webhook URL policy, which
@@ -48,6 +52,10 @@ def effective_settings(credential: BridgeCredential, overrides: Mapping[str, Any
     stored = stored_settings(credential)
     if overrides is None:
         return stored
+    if isinstance(overrides, Mapping):
+        # null overrides nothing, except where null is a setting's value
+        # (asset_type_field: no swatches; sync_completed_webhook_url: none).
+        overrides = {key: value for key, value in overrides.items() if value is not None or key in NULLABLE}
     base = stored.model_dump()
     # The overrides alone first, so unknown keys and bad types are named as
     # the batch sent them; then the merged object.

@@ -11,29 +11,34 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from flask import Response, g, jsonify, request
+from flask import Response, current_app, g, jsonify
 from pydantic import BaseModel, RootModel, ValidationError
 from sqlalchemy import select
 
+from jobs import run_requests
 from jobs.planner import SyncRequest
+# The status object and report rows are shared with the admin's sync history
+# and the completion webhook.
+from shopify_app.batch_status import BatchStatus
+from shopify_app.batch_views import ReportRow, SyncStatus, sync_status
 from shopify_app.extensions import db
 from shopify_app.models import Sync
 from shopify_app.problems import Problem
-from shopify_app.query_params import int_param, reject_unknown_params
-# The status object and report rows are shared with the admin's sync history.
-from shopify_app.sync_views import ReportRow, SyncStatus, sync_status
+from shopify_app.query_params import PageLimit, reject_unknown_params
 
 from . import batch_requests, bp, openapi
-from .errors import invalid_body, json_body, repeated_asset_errors, validation_problem
-from .fields import METAFIELD_PREFIX, STANDARD_BY_KEY
+from .errors import json_body, validation_problem
 
-KINDS = ("sync", "unlink")  # uploads have their own endpoints
+KINDS = ("sync", "unlink", "undo")  # uploads have their own endpoints
+# The contract's list of recent syncs keeps to its kinds; an undo is read by
+# the id its POST answered.
+LISTED_KINDS = ("sync", "unlink")
 SYNC_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class SyncAccepted(BaseModel):
     id: str
-    status: Literal["queued"]
+    status: Literal[BatchStatus.QUEUED]
     dry_run: bool
     created_at: datetime
     status_url: str
@@ -53,7 +58,7 @@ class Report(RootModel[list[ReportRow]]):
 def accepted(sync: Sync) -> dict[str, Any]:
     """The first answer to a POST, replayed as is for a repeated Idempotency-Key."""
     base = f"{bp.url_prefix}/syncs/{sync.id}"
-    return SyncAccepted(id=sync.id, status="queued", dry_run=sync.dry_run, created_at=sync.created_at,
+    return SyncAccepted(id=sync.id, status=BatchStatus.QUEUED, dry_run=sync.dry_run, created_at=sync.created_at,
                         status_url=base, report_url=base + "/report").model_dump(mode="json")
 
 
@@ -74,14 +79,9 @@ def _validate(data: Any) -> SyncRequest:
         body = SyncRequest.model_validate(data)
     except ValidationError as exc:
         raise validation_problem(exc) from None
-    errors = repeated_asset_errors(body.repeated_assets())
-    field_name = body.match.shopify_field
-    if field_name not in STANDARD_BY_KEY and not field_name.startswith(METAFIELD_PREFIX):
-        errors.append({"field": "match.shopify_field",
-                       "message": f"is not a Shopify field; use one of {', '.join(STANDARD_BY_KEY)} "
-                                  f"or metafield:<namespace>.<key> (see GET /fields)"})
-    if errors:
-        raise invalid_body(errors)
+    # An asset listed twice is handled once and its repeat reported in the
+    # batch (JSON Schema can't state uniqueness by a key, so refusing it
+    # would make the schema looser than the server).
     return body
 
 
@@ -104,14 +104,16 @@ def create_sync():
                                  settings_overrides=data.get("settings") or None)
 
 
+SYNCS_LIMIT = PageLimit(default=20, maximum=100)
+
+
 @bp.get("/syncs")
 @openapi.operation("Recent syncs, newest first", tag="Syncs", responses={200: SyncList},
-                   parameters=[{"name": "limit", "in": "query", "required": False,
-                                "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}])
+                   parameters=[SYNCS_LIMIT.parameter()])
 def list_syncs():
     reject_unknown_params("limit")
-    limit = int_param("limit", 20, 1, 100)
-    syncs = db.session.scalars(select(Sync).where(Sync.shop_id == g.shop.id, Sync.kind.in_(KINDS))
+    limit = SYNCS_LIMIT.read()
+    syncs = db.session.scalars(select(Sync).where(Sync.shop_id == g.shop.id, Sync.kind.in_(LISTED_KINDS))
                                .order_by(Sync.created_at.desc(), Sync.id.desc()).limit(limit)).all()
     return jsonify({"syncs": [sync_status(s) for s in syncs]})
 
@@ -120,7 +122,7 @@ def list_syncs():
 @openapi.operation("A sync's status and progress", tag="Syncs", responses={200: SyncStatus})
 def get_sync(sync_id: str):
     reject_unknown_params()
-    sync = batch_requests.polled(_own_sync(sync_id), lambda: _own_sync(sync_id))
+    sync = _own_sync(sync_id)
     return jsonify(sync_status(sync))
 
 
@@ -134,6 +136,31 @@ def abort_sync(sync_id: str):
     response = jsonify(sync_status(sync))
     response.status_code = 202
     return response
+
+
+@bp.post("/syncs/<sync_id>/undo")
+@openapi.operation("Undo a finished sync or unlink", tag="Syncs", responses={202: SyncAccepted},
+                   parameters=[batch_requests.IDEMPOTENCY_PARAMETER],
+                   problems={409: "The sync can't be undone: not finished, a dry run, or already undone; or "
+                                  "the Idempotency-Key was used for another request."},
+                   description="Queues an undo: a run of its own (kind `undo`) that puts every product the sync "
+                               "or unlink changed back as it was before it (gallery order and membership, "
+                               "productmedia_v1, swatches, variant images) without deleting media, and refuses "
+                               "a product that changed since. Poll GET /syncs/{id} with the new id; its report "
+                               "says what was put back and which products were refused, and why.")
+def undo_sync(sync_id: str):
+    reject_unknown_params()
+    sync = _own_sync(sync_id)
+    key = batch_requests.idempotency_key()
+    digest = batch_requests.body_hash({"undo_of": sync.id})
+    if (earlier := batch_requests.replay("undo", key, digest, accepted_response)) is not None:
+        return earlier
+    try:
+        undo = run_requests.undo(current_app.config, sync, credential_id=g.credential.id, idempotency_key=key,
+                                 request_hash=digest)
+    except run_requests.NotAllowed as error:
+        raise Problem(409, str(error), title="Conflict") from None
+    return accepted_response(undo, False)
 
 
 @bp.get("/syncs/<sync_id>/report")

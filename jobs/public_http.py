@@ -4,7 +4,9 @@ Checking a webhook URL's name before sending is not enough: DNS can answer a
 public address to the check and a private one to the connection (DNS
 rebinding). These connections check the peer address of the socket they
 actually opened, before a single byte of TLS or HTTP goes out, and refuse a
-non-public one.
+non-public one, by the same rule the settings check uses
+(jobs.planner.addresses.is_public: NAT64, 6to4 and IPv4-mapped peers are
+judged by the IPv4 address they reach).
 """
 from __future__ import annotations
 
@@ -17,14 +19,16 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
+from .planner.addresses import is_public
+
 
 class NonPublicAddress(NewConnectionError):
     pass
 
 
 def _checked(conn, sock: socket.socket) -> socket.socket:
-    address = ipaddress.ip_address(sock.getpeername()[0])
-    if not address.is_global:
+    address = ipaddress.ip_address(sock.getpeername()[0].split("%", 1)[0])
+    if not is_public(address):
         sock.close()
         raise NonPublicAddress(conn, f"{conn.host} connected to a non-public address ({address}); refused")
     return sock

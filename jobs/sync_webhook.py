@@ -31,11 +31,13 @@ import requests
 from flask import current_app
 
 from shopify_app import crypto
+from shopify_app.batch_views import sync_status, upload_status
 from shopify_app.extensions import db
 from shopify_app.models import BridgeCredential, Sync
 
 from . import queues
 from .context import with_app_context
+from .planner.addresses import is_public
 from .planner.settings import webhook_url_problem
 from .public_http import public_session
 
@@ -70,7 +72,7 @@ def public_address_problem(url: str) -> str | None:
         return f"cannot be resolved ({exc})"
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if not address.is_global:
+        if not is_public(address):  # NAT64/6to4/mapped judged by the IPv4 address they reach
             return f"resolves to a non-public address ({address})"
     return None
 
@@ -80,9 +82,7 @@ def event_for(sync: Sync) -> tuple[str, dict[str, Any]]:
     object as `upload.completed`; syncs and unlinks (which are read under
     /syncs/{id}) their GET /syncs/{id} object as `sync.completed`."""
     if sync.kind == "upload":
-        from cloudinary_bridge.uploads import upload_status
         return "upload.completed", {"upload": upload_status(sync)}
-    from cloudinary_bridge.syncs import sync_status
     return "sync.completed", {"sync": sync_status(sync)}
 
 

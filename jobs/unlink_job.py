@@ -22,26 +22,28 @@ unlink is a `Sync` of kind `unlink` with SyncProduct and SyncItem rows.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Collection, Iterable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 
 from shopify_app.admin_api import queries
+from shopify_app.admin_api.by_ids import read_by_ids
 from shopify_app.extensions import db
-from shopify_app.models import Sync, SyncItem, SyncProduct, utcnow
+from shopify_app.models import SyncItem, SyncProduct, utcnow
 
-from .batch_jobs import run_as_head
+from . import asset_links
+from .batch_run import run_as_head
 from .context import with_app_context
-from .executor.execute import MAX_METAFIELDS_PER_CALL
-from .executor.files import MAX_FILES_PER_CALL as MAX_NODES
+from .executor.metafields import MAX_METAFIELDS_PER_CALL
+from .executor.results import ProductResult
 from .executor.state import ReadState
 from .planner.plan import Action, ProductPlan, Slot
 from .planner.productmedia import NAMESPACE, SWATCH_KEY
 from .product_batch import ProductBatchRun
-
-# Report words that show a sync left AssetLink's media on a product.
-OWN_MEDIA_ACTIONS = ("created", "replaced", "moved", "unchanged")
-
+from .sync_journal import SyncJournal
+from .undo_plan import snapshot_of
+from .undo_record import record_after, record_before
 
 def plan_unlink(state: ReadState, public_ids: Iterable[str], ours: Collection[str],
                 swatches: Collection[str] = ()) -> ProductPlan:
@@ -86,25 +88,6 @@ def plan_unlink(state: ReadState, public_ids: Iterable[str], ours: Collection[st
         productmedia=keep, productmedia_changed=bool(dropped))
 
 
-def own_media(shop_id: int, product_id: str, journalled: Iterable[str] = ()) -> set[str]:
-    """Media ids AssetLink made for this product, by our records: report rows
-    of the store's (non dry run) syncs, and files the journal holds."""
-    rows = db.session.scalars(select(SyncItem.media_id).join(Sync, Sync.id == SyncItem.sync_id).where(
-        Sync.shop_id == shop_id, Sync.kind == "sync", Sync.dry_run.is_(False), SyncItem.product_id == product_id,
-        SyncItem.action.in_(OWN_MEDIA_ACTIONS), SyncItem.media_id.is_not(None))).all()
-    return {m for m in rows if m} | {m for m in journalled if m}
-
-
-def own_files(shop_id: int, product_id: str) -> dict[str, str]:
-    """File id -> public ID of what AssetLink made for this product (gallery
-    media and swatch files), by the report rows of the store's syncs."""
-    rows = db.session.execute(select(SyncItem.media_id, SyncItem.public_id).join(Sync, Sync.id == SyncItem.sync_id)
-                              .where(Sync.shop_id == shop_id, Sync.kind == "sync", Sync.dry_run.is_(False),
-                                     SyncItem.product_id == product_id, SyncItem.action == "created",
-                                     SyncItem.media_id.is_not(None), SyncItem.public_id.is_not(None))).all()
-    return {media_id: public_id for media_id, public_id in rows}
-
-
 @with_app_context
 def run_unlink(unlink_id: str) -> str:
     return run_as_head(unlink_id, UnlinkRun)
@@ -129,89 +112,130 @@ class UnlinkRun(ProductBatchRun):
         self.finish()
 
     def unlink_products(self, public_ids: list[str]) -> None:
-        from .executor import execute, read_product_states
-        from .sync_journal import SyncJournal
+        from .executor import ExecutorOptions, execute, read_product_states
 
         sync = self.sync
-        journal = SyncJournal(sync.shop_id)
-        for batch in self.in_batches(self.products_to_do()):
-            ids = [p.product_id for p in batch]
-            states = read_product_states(self.client, ids, journal=journal)
-            journalled: dict[str, list[str]] = {}
-            for record in journal.records(ids):
-                if record.file_id:
-                    journalled.setdefault(record.product_id, []).append(record.file_id)
-            found = [states[p.product_id] for p in batch if states[p.product_id].found]
-            swatch_rows = self.unlink_swatches(found, public_ids)
-            plans = []
-            by_id = {p.product_id: p for p in batch}
-            for product in batch:
-                state = states[product.product_id]
-                product.started_at = product.started_at or utcnow()
-                if not state.found:
-                    self.finish_product(product, "failed", [Action("failed", p, reason="the product no longer exists")
-                                                            for p in public_ids], "the product no longer exists")
-                    continue
-                plan = plan_unlink(state, public_ids, own_media(sync.shop_id, product.product_id,
-                                                                journalled.get(product.product_id, ())),
-                                   {a.public_id for a in swatch_rows.get(product.product_id, []) if a.public_id})
-                product.product_title = plan.title
-                product.status = "planned"
-                plans.append(plan)
-            db.session.commit()
+        for chunk in self.chunks():
+            ids = [p.product_id for p in chunk]
+            states = read_product_states(self.client, ids, journal=self.journal)
+            swatches = self.swatch_targets([states[i] for i in ids if states[i].found], public_ids)
+            plans = self.plan_chunk(chunk, states, public_ids, swatches)
             if plans:
-                for result in execute(self.client, plans, states=states, journal=journal):
-                    extra = swatch_rows.get(result.product_id, [])
-                    failed = result.status == "failed" and not any(a.action == "removed" for a in extra)
-                    error = "; ".join(filter(None, [result.error, *(a.reason for a in extra
-                                                                    if a.action == "failed")])) or None
-                    self.finish_product(by_id[result.product_id], "failed" if failed else "done",
-                                        [*result.rows, *extra], error)
+                results = execute(self.client, plans, states=states, journal=self.journal,
+                                  options=ExecutorOptions(stop_requested=self.abort_requested))
+                self.finish_chunk({p.product_id: p for p in chunk}, results, swatches)
             self.update_progress(sync)
             db.session.commit()
         sync.phase = "finishing"
         db.session.commit()
 
-    def unlink_swatches(self, states: list[ReadState], public_ids: list[str]) -> dict[str, list[Action]]:
-        """Take off the `cloudinary.swatch` metafields (product or variant)
-        that reference a swatch file AssetLink made of one of these assets.
-        The file stays in Files (another owner may use it)."""
+    @functools.cached_property
+    def journal(self) -> SyncJournal:
+        return SyncJournal(self.sync.shop_id)
+
+    def plan_chunk(self, chunk: list[SyncProduct], states: dict[str, ReadState], public_ids: list[str],
+                   swatches: dict[str, list[tuple[str, str, str]]]) -> list[ProductPlan]:
+        """Each product's unlink plan; products that no longer exist end failed here."""
+        journalled: dict[str, list[str]] = {}
+        for record in self.journal.records([p.product_id for p in chunk]):
+            if record.file_id:
+                journalled.setdefault(record.product_id, []).append(record.file_id)
+        plans = []
+        gone = []
+        for product in chunk:
+            state = states[product.product_id]
+            product.started_at = product.started_at or utcnow()
+            if not state.found:
+                gone.append((product, "failed", [Action("failed", p, reason="the product no longer exists")
+                                                 for p in public_ids], "the product no longer exists"))
+                continue
+            ours = asset_links.own_media(self.sync.shop_id, product.product_id) | {
+                m for m in journalled.get(product.product_id, ()) if m}
+            plan = plan_unlink(state, public_ids, ours,
+                               {public_id for _, _, public_id in swatches.get(product.product_id, [])})
+            product.product_title = plan.title
+            product.status = "planned"
+            plans.append(plan)
+        # Durable before the first write: what undo puts back.
+        record_before(self.sync.id, {plan.product_id: snapshot_of(states[plan.product_id], variants=True,
+                                                                  swatches=True) for plan in plans})
+        db.session.commit()
+        self.finish_products(gone)
+        return plans
+
+    def finish_chunk(self, products: dict[str, SyncProduct], results: list[ProductResult],
+                     swatches: dict[str, list[tuple[str, str, str]]]) -> None:
+        """Swatches come off after the galleries (after an abort only for
+        products whose writes had begun); then the report."""
+        stopping = self.abort_requested()
+        results = [r for r in results if r.status != "stopped" and not (
+            stopping and swatches.get(r.product_id) and r.status not in ("succeeded", "partially_succeeded"))]
+        swatch_rows = self.unlink_swatches([(r.product_id, *target) for r in results
+                                            for target in swatches.get(r.product_id, [])])
+        record_after(self.sync.id, results, self._removed_swatches(results, swatches, swatch_rows))
+        ended = []
+        for result in results:
+            extra = swatch_rows.get(result.product_id, [])
+            failed = result.status == "failed" and not any(a.action == "removed" for a in extra)
+            error = "; ".join(filter(None, [result.error, *(a.reason for a in extra if a.action == "failed")])) or None
+            ended.append((products[result.product_id], "failed" if failed else "done", [*result.rows, *extra], error))
+        self.finish_products(ended)
+
+    @staticmethod
+    def _removed_swatches(results: list[ProductResult], swatches: dict[str, list[tuple[str, str, str]]],
+                          rows: dict[str, list[Action]]) -> dict[str, list[str]]:
+        """Per product, the owners whose swatch this chunk deleted."""
+        out: dict[str, list[str]] = {}
+        for result in results:
+            removed = {a.media_id for a in rows.get(result.product_id, []) if a.action == "removed"}
+            out[result.product_id] = [owner for owner, file_id, _ in swatches.get(result.product_id, [])
+                                      if file_id in removed]
+        return out
+
+    def swatch_targets(self, states: list[ReadState], public_ids: list[str]
+                       ) -> dict[str, list[tuple[str, str, str]]]:
+        """Per product, the `cloudinary.swatch` metafields (product or
+        variant) to take off: (owner, file id, public ID) where the file it
+        references is one AssetLink made of one of these assets."""
         owners = {owner: state.product_id for state in states for owner in (state.product_id, *state.variant_ids)}
         if not owners:
             return {}
         referenced: dict[str, str] = {}
-        ids = list(owners)
-        for start in range(0, len(ids), MAX_NODES):
-            chunk = ids[start:start + MAX_NODES]
-            data = self.client.execute(queries.SWATCH_REFERENCES, {"ids": chunk})
-            for owner, node in zip(chunk, data.get("nodes") or []):
+        variants = [o for o in owners if "/ProductVariant/" in o]
+        for ids, connection, root in (([o for o in owners if o not in set(variants)],
+                                       queries.SWATCH_REFERENCES_OF_PRODUCTS, "products"),
+                                      (variants, queries.SWATCH_REFERENCES_OF_VARIANTS, "productVariants")):
+            nodes = read_by_ids(self.client, ids, connection=connection, root=root,
+                                nodes=queries.SWATCH_REFERENCES_BY_IDS)
+            for owner, node in nodes.items():
                 file_id = (((node or {}).get("swatch") or {}).get("reference") or {}).get("id")
                 if file_id:
                     referenced[owner] = file_id
         wanted = set(public_ids)
-        files = {state.product_id: own_files(self.sync.shop_id, state.product_id) for state in states}
-        targets = [(owner, file_id, files[owners[owner]][file_id]) for owner, file_id in referenced.items()
-                   if files[owners[owner]].get(file_id) in wanted]
+        files = {state.product_id: asset_links.own_files(self.sync.shop_id, state.product_id) for state in states}
+        targets: dict[str, list[tuple[str, str, str]]] = {}
+        for owner, file_id in referenced.items():
+            public_id = files[owners[owner]].get(file_id)
+            if public_id in wanted:
+                targets.setdefault(owners[owner], []).append((owner, file_id, public_id))
+        return targets
+
+    def unlink_swatches(self, targets: list[tuple[str, str, str, str]]) -> dict[str, list[Action]]:
+        """Delete those swatch metafields, given as (product, owner, file id,
+        public ID); the files stay in Files (another owner may use them).
+        Report rows per product."""
         rows: dict[str, list[Action]] = {}
         for start in range(0, len(targets), MAX_METAFIELDS_PER_CALL):
             chunk = targets[start:start + MAX_METAFIELDS_PER_CALL]
             data = self.client.execute(queries.METAFIELDS_DELETE, {"metafields": [
-                {"ownerId": owner, "namespace": NAMESPACE, "key": SWATCH_KEY} for owner, _, _ in chunk]},
+                {"ownerId": owner, "namespace": NAMESPACE, "key": SWATCH_KEY} for _, owner, _, _ in chunk]},
                 raise_user_errors=False)
             errors = "; ".join(e.get("message") or "" for e in
                                (data.get("metafieldsDelete") or {}).get("userErrors") or [])
-            for owner, file_id, public_id in chunk:
-                rows.setdefault(owners[owner], []).append(
+            for product_id, owner, file_id, public_id in chunk:
+                rows.setdefault(product_id, []).append(
                     Action("failed", public_id, media_id=file_id, reason=f"{NAMESPACE}.{SWATCH_KEY} on {owner}: "
                                                                          f"{errors}") if errors else
                     Action("removed", public_id, media_id=file_id,
                            reason=f"swatch: {NAMESPACE}.{SWATCH_KEY} removed from {owner}"))
         return rows
-
-    def update_progress(self, sync: Sync) -> None:
-        done = db.session.scalar(select(func.count()).select_from(SyncProduct).where(
-            SyncProduct.sync_id == sync.id, SyncProduct.status.in_(("done", "failed"))))
-        failures = db.session.scalar(select(func.count()).select_from(SyncItem).where(
-            SyncItem.sync_id == sync.id, SyncItem.action == "failed"))
-        sync.products_done = int(done or 0)
-        sync.failures = int(failures or 0)

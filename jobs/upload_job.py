@@ -3,10 +3,10 @@
 The selected assets go to the store's Files (no product), with the same
 filenames, alt text, delivery URLs and video behaviour as a sync
 (jobs.planner: naming, delivery). The job runs like a sync: one batch per
-store at a time in arrival order (jobs.sync_dispatch), abort before its next
-batch of files, counters and per-asset rows committed as it goes.
+store at a time in arrival order (jobs.batch_dispatch), abort before its
+next chunk of files, counters and per-asset rows committed as it goes.
 
-Per batch of up to 250 assets (Shopify's `fileCreate` limit):
+Per chunk of up to 250 assets (Shopify's `fileCreate` limit):
 
 1. reuse    files an earlier upload made of the same asset version,
             transformation and delivered kind (models.StoreFile), if Shopify
@@ -17,7 +17,7 @@ Per batch of up to 250 assets (Shopify's `fileCreate` limit):
             worker killed during the call) is looked up by filename and
             source among unattached files instead of creating it again;
 3. create   full videos are fetched and staged first; the intent is
-            committed, then one `fileCreate` for the batch;
+            committed, then one `fileCreate` for the chunk;
 4. wait     a few status reads with growing intervals (executor.files),
             then one read of the CDN URLs and alt texts; a file Shopify could
             not process is reported with its `fileErrors`; a reused file whose
@@ -31,14 +31,15 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 
 from shopify_app.admin_api import GraphQLErrors, queries
+from shopify_app.admin_api.by_ids import read_by_ids
 from shopify_app.extensions import db
 from shopify_app.models import StoreFile, Sync, SyncItem
 
-from .batch_jobs import BatchRun, final_status, run_as_head
+from .batch_run import BatchRun, final_status, run_as_head
 from .context import with_app_context
 from .executor.files import (FAILED, FILE_UPDATE_COST, MAX_FILES_PER_CALL, MISSING, READY, NewFile, PollOptions,
                              create_files, file_statuses, find_unattached, shopify_alt, user_errors_by_index,
@@ -46,21 +47,24 @@ from .executor.files import (FAILED, FILE_UPDATE_COST, MAX_FILES_PER_CALL, MISSI
 from .executor.video import StagedVideo, put_staged, stage_videos, stream_download
 from .planner.delivery import Delivery, delivery_for
 from .planner.naming import alt_text, filename_for
-from .planner.request import MAX_ASSETS, Asset, repeated_assets
+from .planner.request import MAX_ASSETS, Asset, no_settings, nullable, repeated_assets
 from .planner.settings import Settings, SettingsOverride
 
 RESUME_CLOCK_SLACK = 600  # seconds: our clock vs Shopify's createdAt when looking for a lost file
-# Report words (SyncItem.action) -> the per-asset status of GET /uploads/{id}.
-ASSET_STATUS = {"created": "uploaded", "unchanged": "reused", "failed": "failed", "skipped": "skipped"}
 
 
 class UploadRequest(BaseModel):
     """POST /uploads body."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    settings: SettingsOverride = Field(default_factory=SettingsOverride)
+    settings: SettingsOverride = Field(default_factory=SettingsOverride, json_schema_extra=nullable)
     assets: list[Asset] = Field(min_length=1, max_length=MAX_ASSETS)
+
+    @field_validator("settings", mode="before")
+    @classmethod
+    def _no_settings(cls, value: Any) -> Any:
+        return no_settings(value)
 
     def repeated_assets(self) -> list[tuple[int, int]]:
         return repeated_assets(self.assets)
@@ -77,6 +81,7 @@ class PlannedUpload:
     alt: str
     key_hash: str
     skip: str | None = None
+    refused: str | None = None  # failed up front (jobs.planner.delivery.within_source_limit)
 
 
 def store_file_key(cloud_name: str, asset: Asset, delivery: Delivery, upload_id: str) -> str:
@@ -93,20 +98,25 @@ def plan_uploads(assets: Sequence[Asset], settings: Settings, cloud_name: str, u
                  ) -> list[PlannedUpload]:
     """Pure: what each asset becomes in Files under these settings."""
     out = []
+    first_index: dict[Any, int] = {}
     for index, asset in enumerate(assets):
         delivery = delivery_for(asset, cloud_name, settings)
         key = store_file_key(cloud_name, asset, delivery, upload_id)
         skip = None
-        if asset.excluded:
+        repeats = first_index.setdefault(asset.key, index)
+        refused = delivery.reason if delivery.kind == "refused" and not asset.excluded and repeats == index else None
+        if repeats != index:
+            skip = f"repeats assets[{repeats}] (same resource_type, type and public_id): uploaded once"
+        elif asset.excluded:
             skip = "excluded in the dialog"
         elif delivery.kind == "none":
             skip = "video_behavior is none: nothing is uploaded for a video"
-        elif delivery.url is None or delivery.format is None:
+        elif refused is None and (delivery.url is None or delivery.format is None):
             skip = f"{asset.resource_type} assets are not uploaded to Shopify"
         filename = filename_for(asset, cloud_name, settings.filename_format, delivery.format) \
             if delivery.format else ""
         out.append(PlannedUpload(index, asset, delivery, filename, alt_text(asset, settings.alt_text_source), key,
-                                 skip))
+                                 skip, refused))
     return out
 
 
@@ -142,21 +152,23 @@ class UploadRun(BatchRun):
         sync.assets_total = len(plans)
         done = set(db.session.scalars(select(SyncItem.seq).where(SyncItem.sync_id == sync.id)))
         for plan in plans:
-            if plan.skip and plan.index not in done:
+            if plan.refused and plan.index not in done:
+                self.add_row(plan, "failed", error=plan.refused)
+            elif plan.skip and plan.index not in done:
                 self.add_row(plan, "skipped", detail=plan.skip)
         db.session.commit()
-        todo = [p for p in plans if not p.skip and p.index not in done]
+        todo = [p for p in plans if not p.skip and not p.refused and p.index not in done]
         size = min(MAX_FILES_PER_CALL, max(1, int(self.config["UPLOAD_FILES_PER_BATCH"])))
         for start in range(0, len(todo), size):
             if self.abort_requested():
                 break
-            self.upload_batch(todo[start:start + size])
+            self.upload_chunk(todo[start:start + size])
             self.update_progress(sync)
             db.session.commit()
         self.finish(plans)
 
-    # -- one batch ------------------------------------------------------------------------------
-    def upload_batch(self, plans: Sequence[PlannedUpload]) -> None:
+    # -- one chunk ------------------------------------------------------------------------------
+    def upload_chunk(self, plans: Sequence[PlannedUpload]) -> None:
         sync = self.sync
         rows = {r.key_hash: r for r in db.session.scalars(select(StoreFile).where(
             StoreFile.shop_id == sync.shop_id, StoreFile.key_hash.in_([p.key_hash for p in plans])))}
@@ -326,15 +338,9 @@ class UploadRun(BatchRun):
 
 
 def file_details(client: Any, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
-    """(Shopify CDN URL, alt text) of each file, one read per 250."""
-    out: dict[str, tuple[str | None, str | None]] = {}
-    for start in range(0, len(ids), MAX_FILES_PER_CALL):
-        chunk = list(ids[start:start + MAX_FILES_PER_CALL])
-        data = client.execute(queries.FILE_DETAILS, {"ids": chunk})
-        for file_id, node in zip(chunk, data.get("nodes") or []):
-            if node:
-                out[file_id] = (_url_of(node), node.get("alt"))
-    return out
+    """(Shopify CDN URL, alt text) of each file, one search read per 250 (by_ids)."""
+    nodes = read_by_ids(client, ids, connection=queries.FILE_DETAILS, root="files", nodes=queries.FILE_DETAILS_BY_IDS)
+    return {file_id: (_url_of(node), node.get("alt")) for file_id, node in nodes.items() if node}
 
 
 def _url_of(node: Mapping[str, Any]) -> str | None:

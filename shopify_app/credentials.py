@@ -22,18 +22,30 @@ SIGNING_SECRET_PREFIX = "als_"
 DISPLAY_PREFIX_LENGTH = 12
 
 
+def _live_code(shop_id: int) -> ConnectionCode | None:
+    return db.session.scalar(
+        select(ConnectionCode).where(ConnectionCode.shop_id == shop_id, ConnectionCode.ended_at.is_(None))
+        .order_by(ConnectionCode.id.desc()).limit(1))
+
+
+def _lock_codes(shop_id: int) -> None:
+    """Serialise the store's code changes on its row: two first page loads at
+    once would otherwise each issue a code, leaving two live ones."""
+    db.session.execute(select(Shop.id).where(Shop.id == shop_id).with_for_update())
+
+
 def current_code(shop: Shop) -> str:
     """The shop's live connection code, issuing one if it has none."""
-    row = db.session.scalar(
-        select(ConnectionCode).where(ConnectionCode.shop_id == shop.id, ConnectionCode.ended_at.is_(None))
-        .order_by(ConnectionCode.id.desc()).limit(1))
+    row = _live_code(shop.id)
     if row is None:
-        row = _issue_code(shop)
+        _lock_codes(shop.id)
+        row = _live_code(shop.id) or _issue_code(shop)
         db.session.commit()
     return crypto.derive_code(row.nonce, CODE_PREFIX)
 
 
 def regenerate_code(shop: Shop) -> str:
+    _lock_codes(shop.id)
     _end_codes(shop.id, "regenerated")
     row = _issue_code(shop)
     db.session.commit()
@@ -87,8 +99,37 @@ def redeem_code(code: str, cloud_name: str | None, label: str | None) -> IssuedC
     return issued
 
 
-def create_api_key(shop: Shop, label: str) -> IssuedCredential:
-    issued = _issue_credential(shop, "api_key", label=label, cloud_name=None)
+def store_of_ended_code(code: str) -> int | None:
+    """The shop whose used, regenerated or uninstalled code this is; None for
+    a code that never existed (or is still live)."""
+    return db.session.scalar(select(ConnectionCode.shop_id).where(
+        ConnectionCode.code_hash == crypto.hash_secret(code or ""), ConnectionCode.ended_at.is_not(None)))
+
+
+def delivery_cloud_name(credential: BridgeCredential) -> str | None:
+    """The Cloudinary environment a credential's syncs and uploads deliver from.
+
+    A connection names its own (from POST /connect), an API key the one chosen
+    when it was made. A key made without one (none or several connected then)
+    uses the store's connected environment when there is exactly one, and None
+    otherwise (zero or several to choose from);
+    without this an API key's syncs built delivery URLs with an empty cloud name
+    (https://res.cloudinary.com//image/upload/...), which Shopify cannot download."""
+    if credential.cloud_name:
+        return credential.cloud_name
+    names = connected_cloud_names(credential.shop_id)
+    return names[0] if len(names) == 1 else None
+
+
+def connected_cloud_names(shop_id: int) -> list[str]:
+    """The distinct cloud names of the store's live connections."""
+    return sorted({c.cloud_name for c in list_credentials(shop_id, "connection") if c.cloud_name})
+
+
+def create_api_key(shop: Shop, label: str, cloud_name: str | None = None) -> IssuedCredential:
+    """A key for the store's automation, delivering from `cloud_name` (one of
+    the store's connected environments, chosen when the key is made)."""
+    issued = _issue_credential(shop, "api_key", label=label, cloud_name=cloud_name)
     db.session.commit()
     return issued
 

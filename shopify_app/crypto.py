@@ -61,3 +61,12 @@ def derive_code(nonce: str, prefix: str = "alc_") -> str:
     key = current_app.config["TOKEN_ENCRYPTION_KEY"].split(",")[0].strip().encode()
     digest = hmac.new(key, b"connection-code:" + nonce.encode(), hashlib.sha256).digest()
     return prefix + base64.urlsafe_b64encode(digest[:SECRET_BYTES]).decode().rstrip("=")
+
+
+def reencrypt(ciphertext: str) -> str:
+    """`ciphertext` encrypted again under the first TOKEN_ENCRYPTION_KEY (key
+    rotation; MultiFernet.rotate keeps the original timestamp)."""
+    try:
+        return _fernet().rotate(ciphertext.encode()).decode()
+    except InvalidToken as exc:
+        raise ValueError("stored secret can't be decrypted with TOKEN_ENCRYPTION_KEY") from exc

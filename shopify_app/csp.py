@@ -11,10 +11,13 @@ from flask import Flask, Response, g, request
 from .shop_domain import normalize_shop
 
 
-def frame_ancestors(shop: str | None) -> str:
+def frame_ancestors(shop: str | None, allow_self: bool = False) -> str:
+    # `allow_self`: the bounce and session relay, which the app's own page
+    # frames to refresh its session token (set as g.frame_self by the view).
+    own = " 'self'" if allow_self else ""
     if shop:
-        return f"frame-ancestors https://{shop} https://admin.shopify.com;"
-    return "frame-ancestors 'none';"
+        return f"frame-ancestors https://{shop} https://admin.shopify.com{own};"
+    return f"frame-ancestors{own};" if allow_self else "frame-ancestors 'none';"
 
 
 def _request_shop() -> str | None:
@@ -28,5 +31,6 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def add_frame_ancestors(response: Response) -> Response:
         if response.mimetype == "text/html":
-            response.headers["Content-Security-Policy"] = frame_ancestors(_request_shop())
+            response.headers["Content-Security-Policy"] = frame_ancestors(_request_shop(),
+                                                                          getattr(g, "frame_self", False))
         return response

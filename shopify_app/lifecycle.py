@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from . import credentials
 from .auth import tokens
 from .auth.token_exchange import TokenGrant
 from .extensions import db
-from .models import Shop, Sync, WebhookDelivery, utcnow
+from .installation import Installation
+from .models import Shop, WebhookDelivery, utcnow
 
 log = logging.getLogger(__name__)
 
-ACTIVE_SYNC_STATUSES = ("queued", "running")
 # Shopify retries a delivery for 4 hours; a webhook id older than this can't
 # come back, so remembering it longer only keeps data.
 WEBHOOK_DELIVERY_RETENTION = timedelta(days=7)
@@ -82,20 +83,32 @@ def record_shop_details(shop_domain: str, shop_info: dict) -> bool:
     return True
 
 
-def uninstall(shop_domain: str, triggered_at: datetime | None = None) -> bool:
+def uninstall(shop_domain: str, triggered_at: datetime | None = None, *,
+              confirmed: Installation | None = None) -> bool:
     """Mark the shop uninstalled and take away everything that acts for it.
 
     Tokens are deleted, connection tokens and API keys revoked, live syncs
     aborted. An uninstall triggered before the current installation began
-    (a late or retried webhook after a reinstall) is ignored. Returns whether
-    anything changed.
+    (a late or retried webhook after a reinstall) is ignored. With
+    `confirmed` (Shopify's answer that the app is not installed,
+    shopify_app.installation), the uninstall applies only if the shop's token
+    and install time are still the ones Shopify refused: a reinstall that
+    happened since wins. Returns whether anything changed.
     """
-    shop = db.session.scalar(select(Shop).where(Shop.domain == shop_domain).with_for_update())
+    # populate_existing: the caller may hold this row from before it asked
+    # Shopify; what counts is the row as committed now, locked.
+    shop = db.session.scalar(select(Shop).where(Shop.domain == shop_domain).with_for_update()
+                             .execution_options(populate_existing=True))
     if shop is None or shop.uninstalled_at is not None:
         db.session.rollback()
         return False
     if triggered_at is not None and shop.installed_at is not None and triggered_at < shop.installed_at:
         log.info("ignoring app/uninstalled for %s triggered before the current installation", shop_domain)
+        db.session.rollback()
+        return False
+    if confirmed is not None and (shop.access_token_enc != confirmed.access_token_enc
+                                  or shop.installed_at != confirmed.installed_at):
+        log.info("not uninstalling %s: it was installed again after Shopify refused the old token", shop_domain)
         db.session.rollback()
         return False
     now = utcnow()
@@ -105,19 +118,19 @@ def uninstall(shop_domain: str, triggered_at: datetime | None = None) -> bool:
     shop.refresh_token_enc = None
     shop.refresh_token_expires_at = None
     credentials.revoke_all(shop.id)
-    abort_active_syncs(shop.id)
+    # Automation stops and the Cloudinary secrets it kept are erased, like the tokens.
+    from .models import Automation
+    db.session.execute(sa.update(Automation).where(Automation.shop_id == shop.id)
+                       .values(enabled=False, api_secret_enc=None))
+    # Queued batches end now, running ones stop before their next step.
+    from flask import current_app
+
+    from jobs import batch_service
+    aborted = batch_service.abort_store(shop.id)
     db.session.commit()
+    batch_service.announce_ended_ids(current_app.config, aborted)
     log.info("shop %s uninstalled", shop_domain)
     return True
-
-
-def abort_active_syncs(shop_id: int) -> None:
-    """Queued syncs end now; running ones stop before their next product."""
-    now = utcnow()
-    db.session.execute(update(Sync).where(Sync.shop_id == shop_id, Sync.status == "queued")
-                       .values(status="aborted", abort_requested=True, finished_at=now))
-    db.session.execute(update(Sync).where(Sync.shop_id == shop_id, Sync.status.in_(ACTIVE_SYNC_STATUSES))
-                       .values(abort_requested=True))
 
 
 def redact(shop_domain: str) -> bool:
@@ -152,8 +165,9 @@ def _delete_shop_rows(shop_id: int) -> None:
             db.session.execute(table.delete().where(table.c.shop_id == shop_id))
 
 
-def scopes_updated(shop_domain: str, granted_scopes: list[str]) -> bool:
-    """app/scopes_update: record the scopes the merchant has granted now."""
+def scopes_updated(shop_domain: str, granted_scopes: Sequence[str]) -> bool:
+    """app/scopes_update: record the scopes the merchant has granted now
+    (as Shopify's Admin API reports them, never a webhook body's)."""
     shop = db.session.scalar(select(Shop).where(Shop.domain == shop_domain).with_for_update())
     if shop is None or shop.uninstalled_at is not None:
         db.session.rollback()
@@ -163,8 +177,8 @@ def scopes_updated(shop_domain: str, granted_scopes: list[str]) -> bool:
     return True
 
 
-def shop_id_for(shop_domain: str) -> int | None:
-    return db.session.scalar(select(Shop.id).where(Shop.domain == shop_domain))
+def shop_for(shop_domain: str) -> Shop | None:
+    return db.session.scalar(select(Shop).where(Shop.domain == shop_domain))
 
 
 def prune_webhook_deliveries(now: datetime | None = None) -> int:

@@ -6,9 +6,11 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .batch_status import BatchStatus
 from .extensions import db
 
 
@@ -67,7 +69,7 @@ class ConnectionCode(db.Model):
     Only a hash is stored for lookup. So that Settings can show the current
     code again on every visit without keeping it, the code is derived from a
     random 128-bit `nonce` and the server's TOKEN_ENCRYPTION_KEY
-    (shopify_app.secrets.derive_code): the database alone reveals nothing.
+    (shopify_app.crypto.derive_code): the database alone reveals nothing.
     """
 
     __tablename__ = "connection_codes"
@@ -121,7 +123,9 @@ class WebhookDelivery(db.Model):
 
 
 class Sync(db.Model):
-    """A sync, upload or unlink batch: one job the Cloudinary side asked for."""
+    """A batch: one piece of work the Cloudinary side asked for, of kind
+    `sync` (link to products), `upload` (to Files) or `unlink`. A store's
+    batches run one at a time in arrival order (docs/architecture.md)."""
 
     __tablename__ = "syncs"
     __table_args__ = (UniqueConstraint("shop_id", "idempotency_key", name="uq_syncs_idempotency"),)
@@ -131,7 +135,7 @@ class Sync(db.Model):
     credential_id: Mapped[Optional[str]] = mapped_column(
         ForeignKey("bridge_credentials.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16), default="sync")  # sync | upload | unlink
-    status: Mapped[str] = mapped_column(String(32), default="queued", index=True)
+    status: Mapped[str] = mapped_column(String(32), default=BatchStatus.QUEUED.value, index=True)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     idempotency_key: Mapped[Optional[str]] = mapped_column(String(255))
@@ -150,7 +154,7 @@ class Sync(db.Model):
     # with what the caller saw even if settings change or the token is revoked.
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     cloud_name: Mapped[Optional[str]] = mapped_column(String(255))
-    # Set when the job was handed to the queue (jobs.sync_dispatch): one
+    # Set when the job was handed to the queue (jobs.batch_dispatch): one
     # dispatched batch per store at a time, in arrival order.
     dispatched_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # Hand-overs so far: a job lost again and again (a worker dying on it) is
@@ -198,7 +202,7 @@ class SyncItem(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sync_id: Mapped[str] = mapped_column(ForeignKey("syncs.id", ondelete="CASCADE"), index=True)
-    seq: Mapped[int] = mapped_column(BigInteger)  # report order (jobs.sync_job.row_seq)
+    seq: Mapped[int] = mapped_column(BigInteger)  # report order (jobs.product_batch.row_seq)
     product_id: Mapped[Optional[str]] = mapped_column(String(255))
     product_title: Mapped[Optional[str]] = mapped_column(Text)
     group_value: Mapped[Optional[str]] = mapped_column(Text)
@@ -210,6 +214,32 @@ class SyncItem(db.Model):
     error: Mapped[Optional[str]] = mapped_column(Text)
     detail: Mapped[Optional[str]] = mapped_column(Text)
     url: Mapped[Optional[str]] = mapped_column(Text)  # uploads: the file's Shopify CDN URL
+
+
+class AssetLink(db.Model):
+    """What AssetLink has linked where now: a Cloudinary asset on a product
+    (its gallery media or swatch file, `media_key` "" when it has none), the
+    group value it was linked under, kept as syncs and unlinks finish each
+    product (jobs.asset_links). Unlike report rows it is never purged with
+    the history: an unlink or an automation years later still knows which
+    media AssetLink made."""
+
+    __tablename__ = "asset_links"
+    __table_args__ = (UniqueConstraint("shop_id", "product_id", "public_id", "media_key",
+                                       name="uq_asset_links_media"),
+                      # automation looks assets up by public ID
+                      Index("ix_asset_links_public_id", "shop_id", "public_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by the unique constraint, which leads with it.
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    cloud_name: Mapped[Optional[str]] = mapped_column(String(255))
+    product_id: Mapped[str] = mapped_column(String(255))
+    public_id: Mapped[str] = mapped_column(Text)
+    media_key: Mapped[str] = mapped_column(String(255), default="")
+    group_value: Mapped[Optional[str]] = mapped_column(Text)
+    sync_id: Mapped[Optional[str]] = mapped_column(String(32))  # the batch that linked it last (may be purged)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class MediaJournal(db.Model):
@@ -257,4 +287,136 @@ class StoreFile(db.Model):
     intended_at: Mapped[float] = mapped_column(db.Float, default=0.0)
     sync_id: Mapped[Optional[str]] = mapped_column(ForeignKey("syncs.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- admin-undo
+class RunSnapshot(db.Model):
+    """What one product looked like before a run's first write to it, and
+    after the run finished it (jobs.undo_plan.Snapshot as JSON), so the run
+    can be undone: `before` is written in the commit that marks the product
+    planned, before any write; `after` with its report rows. A resumed run
+    keeps the first `before`."""
+
+    __tablename__ = "run_snapshots"
+    __table_args__ = (UniqueConstraint("sync_id", "product_id", name="uq_run_snapshots_product"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sync_id: Mapped[str] = mapped_column(ForeignKey("syncs.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[str] = mapped_column(String(255))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+
+
+class ShopPreferences(db.Model):
+    """The merchant's choices in the embedded admin that are the store's, not
+    a Cloudinary connection's (those are BridgeCredential.settings)."""
+
+    __tablename__ = "shop_preferences"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True)
+    # Opt-in: "Remove AssetLink files no product uses" may delete from Files.
+    files_cleanup: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- admin-ui
+class BatchRetry(db.Model):
+    """The last time a batch's job was interrupted by something that may not
+    happen again (Shopify or a service unavailable, the job's time limit) and
+    handed back to RQ for a later run: so the admin can say when and why the
+    run will go on, instead of showing it as running while nothing runs.
+    Written by jobs.batch_run; one row per batch, replaced at each retry."""
+
+    __tablename__ = "batch_retries"
+
+    sync_id: Mapped[str] = mapped_column(ForeignKey("syncs.id", ondelete="CASCADE"), primary_key=True)
+    attempt: Mapped[int] = mapped_column(Integer)        # 1 for the first retry
+    attempts_max: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)            # in a merchant's words
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retry_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- automation
+class Automation(db.Model):
+    """Linking without opening the dialog (bridge contract, "Automation"): one
+    per store and Cloudinary environment. Cloudinary's notifications arrive at
+    the unguessable `notification_token` URL and are signed with the
+    environment's API secret, kept encrypted (shopify_app.crypto) like Shopify
+    tokens; it is never returned or logged."""
+
+    __tablename__ = "automations"
+    __table_args__ = (UniqueConstraint("shop_id", "cloud_name", name="uq_automations_cloud"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    # The connection (or API key) that set it up; its settings apply to the syncs.
+    credential_id: Mapped[Optional[str]] = mapped_column(ForeignKey("bridge_credentials.id", ondelete="SET NULL"))
+    cloud_name: Mapped[str] = mapped_column(String(255))
+    api_key: Mapped[str] = mapped_column(String(64))
+    api_secret_enc: Mapped[Optional[str]] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    credentials_valid: Mapped[bool] = mapped_column(Boolean, default=True)
+    rules: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    schedule: Mapped[Optional[str]] = mapped_column(String(16))
+    # AssetLink registered Cloudinary Admin API triggers for notification_url (and removes them on DELETE).
+    register_triggers: Mapped[bool] = mapped_column(Boolean, default=False)
+    notification_token: Mapped[str] = mapped_column(String(64), unique=True)
+    last_event_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_run_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The daily reconciliation looks at assets changed since this time.
+    reconciled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AutomationEvent(db.Model):
+    """One notification as received and what came of it. `dedup_key` (the
+    hash of the signed body) makes a repeated delivery do the work once;
+    `state` is pending until a coalesced run has taken it up."""
+
+    __tablename__ = "automation_events"
+    __table_args__ = (UniqueConstraint("automation_id", "dedup_key", name="uq_automation_events_dedup"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    automation_id: Mapped[str] = mapped_column(ForeignKey("automations.id", ondelete="CASCADE"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    dedup_key: Mapped[Optional[str]] = mapped_column(String(64))
+    notification_type: Mapped[str] = mapped_column(String(64))
+    public_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # [{"asset_id", "public_id", "resource_type", "type", "gone"?: bool}] to read again from Cloudinary,
+    # and group values the body hints at (only ever used to re-link more groups).
+    refs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    hints: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str] = mapped_column(String(16))  # queued | ignored | rejected
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | done
+    sync_id: Mapped[Optional[str]] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class AutomationRun(db.Model):
+    """A batch an automation started, and why (upload, delete, new_product, daily)."""
+
+    __tablename__ = "automation_runs"
+
+    sync_id: Mapped[str] = mapped_column(ForeignKey("syncs.id", ondelete="CASCADE"), primary_key=True)
+    automation_id: Mapped[str] = mapped_column(ForeignKey("automations.id", ondelete="CASCADE"), index=True)
+    trigger: Mapped[str] = mapped_column(String(16))
+
+
+class AutomationProduct(db.Model):
+    """The match values a product had when automation last looked, so a
+    products/update that changed no match value (our own media writes among
+    them) starts nothing."""
+
+    __tablename__ = "automation_products"
+    __table_args__ = (UniqueConstraint("shop_id", "product_id", name="uq_automation_products_product"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[str] = mapped_column(String(255))
+    values_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

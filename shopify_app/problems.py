@@ -58,3 +58,11 @@ def from_http_exception(exc: HTTPException) -> Response:
         if name.lower() not in {"content-type", "content-length"}:
             response.headers[name] = value
     return response
+
+
+def wants_problem_document() -> bool:
+    """JSON callers (the bridge, the admin's /app/api, anything asking for
+    JSON) get problem documents; pages get HTML."""
+    from flask import request
+    return (request.path.startswith(("/bridge/", "/app/api/", "/webhooks/", "/metrics", "/readyz", "/healthz"))
+            or request.accept_mimetypes.best in ("application/json", "application/problem+json"))

@@ -1,5 +1,10 @@
 """Test fixtures.
 
+The fixtures every test directory shares: the app and its database, the
+bridge's test client and connected stores, the Shopify simulator, servers
+over real HTTP, the fake token endpoint, a webhook receiver and real
+workers. Helpers that are not fixtures are in tests/support.py.
+
 Each test run gets its own PostgreSQL database (created from the `test`
 database's server, dropped at the end) and its own Redis key prefix, so
 runs on one machine never see each other's data. Set TEST_DATABASE=sqlite
@@ -8,21 +13,26 @@ to run against SQLite instead.
 from __future__ import annotations
 
 import os
-import time
+import subprocess
+import sys
 import uuid
+from datetime import timedelta
+from typing import Any, Iterator
 
 import pytest
 import sqlalchemy as sa
-from cryptography.fernet import Fernet
-from joserfc import jwt
-from joserfc.jwk import OctKey
 
-RUN_ID = uuid.uuid4().hex[:10]
-API_KEY = "test-client-id"
-API_SECRET = "test-client-secret-0123456789abcdef"
-ADMIN_DB_URL = os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-ENCRYPTION_KEY = Fernet.generate_key().decode()
+from tests.app_processes import AppProcesses
+# The local Cloudinary's fixtures (session-scoped server, one environment per test).
+from tests.cloudinary_sim.support import cld, csim  # noqa: F401
+from tests.fake_token_endpoint import FakeTokenEndpoint, RunningFake
+from tests.server_thread import ServerThread
+from tests.simulator_fixture import SCOPES, Sim, SimShop, start_sim
+from tests.support import (ADMIN_DB_URL, API_KEY, API_SECRET, ENCRYPTION_KEY, REDIS_URL, RUN_ID, Receiver, connect,
+                           worker_environment)
+
+# Every log line of the run is checked for secrets (tests/log_audit.py).
+pytest_plugins = ["tests.log_audit"]
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +65,9 @@ def base_config(database_url):
         "REDIS_KEY_PREFIX": f"assetlink-test-{RUN_ID}",
         "SHOPIFY_SHOP_ORIGIN": "https://{shop}",
         "ASSETLINK_DEVELOPMENT": True,
+        # Never the real Cloudinary from a test: a closed port fails at once
+        # (automation tests point it at the local Cloudinary).
+        "CLOUDINARY_API_ORIGIN": "http://127.0.0.1:9",
     }
 
 
@@ -97,46 +110,145 @@ def _push_request_context():
     yield
 
 
-def make_session_token(shop: str = "test-shop.myshopify.com", *, secret: str = API_SECRET, aud: str = API_KEY,
-                       exp_in: int = 60, nbf_in: int = 0, iss_shop: str | None = None, **extra) -> str:
-    """A session token as App Bridge would send it for `shop`."""
-    now = int(time.time())
-    claims = {
-        "iss": f"https://{iss_shop or shop}/admin",
-        "dest": f"https://{shop}",
-        "aud": aud,
-        "sub": "42",
-        "exp": now + exp_in,
-        "nbf": now + nbf_in,
-        "iat": now,
-        "jti": uuid.uuid4().hex,
-        "sid": uuid.uuid4().hex,
-    }
-    claims.update(extra)
-    return jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, OctKey.import_key(secret))
-
-
-def worker_environment(config) -> dict[str, str]:
-    """The environment a `python -m jobs.worker` process needs to serve the
-    same database and queues as an app built from `config`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOPIFY_", "DATABASE_", "REDIS_"))}
-    for name in ("SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "APP_URL", "SECRET_KEY", "TOKEN_ENCRYPTION_KEY",
-                 "DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "SHOPIFY_SHOP_ORIGIN"):
-        env[name] = str(config[name])
-    env["ASSETLINK_DEVELOPMENT"] = "1" if config.get("ASSETLINK_DEVELOPMENT") else "0"
-    return env
-
-
 @pytest.fixture
 def run_worker():
     """Run a real forking rq worker in burst mode on the app's queues:
     `run_worker(app.config)` returns the finished process (output captured)."""
-    import subprocess
-    import sys
-
     def run(config, *roles: str, timeout: float = 60):
+        from tests.log_audit import audit_text
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        return subprocess.run([sys.executable, "-m", "jobs.worker", "--burst", *roles], cwd=root,
-                              env=worker_environment(config), capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run([sys.executable, "-m", "jobs.worker", "--burst", *roles], cwd=root,
+                                env=worker_environment(config), capture_output=True, text=True, timeout=timeout)
+        audit_text(result.stdout)
+        audit_text(result.stderr)
+        return result
 
     return run
+
+
+# -- the bridge -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def client(app):
+    """pytest-flask's client, from an address of its own: failed-connect
+    counters in Redis then never leak from one test into another."""
+    test_client = app.test_client()
+    test_client.environ_base["REMOTE_ADDR"] = f"203.0.113.{uuid.uuid4().int % 250 + 1}"
+    return test_client
+
+
+@pytest.fixture
+def make_shop(app):
+    """Create an installed shop as the install flow leaves it; return its id."""
+    from shopify_app import crypto
+    from shopify_app.extensions import db
+    from shopify_app.models import Shop, utcnow
+
+    def make(domain: str = "acme.myshopify.com", *, name: str = "Acme", token: str | None = None,
+             installed: bool = True, **fields: Any) -> int:
+        with app.app_context():
+            shop = Shop(domain=domain, name=name, scopes="write_products,write_files", installed_at=utcnow(),
+                        currency="USD", plan="Basic",
+                        access_token_enc=crypto.encrypt(token or "shpat_" + uuid.uuid4().hex) if installed else None,
+                        **fields)
+            db.session.add(shop)
+            db.session.commit()
+            return shop.id
+
+    return make
+
+
+@pytest.fixture
+def connected(client, make_shop):
+    """(shop domain, connect response) for a freshly connected store."""
+    make_shop("acme.myshopify.com", name="Acme")
+    return "acme.myshopify.com", connect(client, "acme.myshopify.com")
+
+
+# -- servers --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def server(app) -> Iterator[str]:
+    """The app under test served over real HTTP (browsers, the bridge client); its base URL."""
+    with ServerThread(app) as thread:
+        yield thread.base_url
+
+
+@pytest.fixture
+def token_endpoint(app):
+    """A running fake of the shop's token endpoint (tests/fake_token_endpoint.py),
+    with the app's SHOPIFY_SHOP_ORIGIN pointed at it."""
+    fake = FakeTokenEndpoint(app.config["SHOPIFY_API_KEY"], app.config["SHOPIFY_API_SECRET"])
+    with RunningFake(fake):
+        app.config["SHOPIFY_SHOP_ORIGIN"] = fake.origin_template
+        yield fake
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver over real HTTP (tests/support.py)."""
+    running = Receiver()
+    yield running
+    running.stop()
+
+
+# -- the Shopify simulator (tests/simulator_fixture.py) ---------------------------------------------
+
+@pytest.fixture(scope="session")
+def sim() -> Iterator[Sim]:
+    """One simulator for the session (shops are cheap; a server per test is
+    not); every `sim_shop` gets a fresh domain. Tests that need one of their
+    own (other timings, a fixed domain) call `start_sim(**config)`."""
+    running = start_sim()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def sim_shop(sim, app):
+    """Make a simulator shop, store it (with its token) as an installed Shop,
+    and point the app at the simulator. Returns a factory.
+
+    Tokens are expiring offline tokens, as the app asks for; with
+    `expiring=False` the app migrates the legacy token on first use (which
+    revokes it: use `SimShop.current_token(app)` for direct calls)."""
+    from shopify_app import crypto
+    from shopify_app.extensions import db
+    from shopify_app.models import Shop, utcnow
+
+    app.config["SHOPIFY_SHOP_ORIGIN"] = sim.shop_origin
+
+    def make(domain: str | None = None, *, name: str = "Sim Store", plan: str = "standard", expiring: bool = True,
+             **body: Any) -> SimShop:
+        created = sim.create_shop(domain, name=name, plan=plan, **body)
+        token = sim.issue_token(created["domain"], expiring=expiring)
+        with app.app_context():
+            shop = Shop(domain=created["domain"], name=name, currency="USD", plan=plan,
+                        scopes=token.get("scope", SCOPES), installed_at=utcnow(),
+                        access_token_enc=crypto.encrypt(token["access_token"]))
+            if expiring:
+                now = utcnow()
+                shop.access_token_expires_at = now + timedelta(seconds=int(token["expires_in"]))
+                shop.refresh_token_enc = crypto.encrypt(token["refresh_token"])
+                shop.refresh_token_expires_at = now + timedelta(
+                    seconds=int(token.get("refresh_token_expires_in") or 90 * 86400))
+            db.session.add(shop)
+            db.session.commit()
+            return SimShop(domain=created["domain"], access_token=token["access_token"], shop_id=shop.id)
+
+    return make
+
+
+# -- long-running app processes (tests/app_processes.py) ------------------------------------------
+
+@pytest.fixture
+def app_processes(tmp_path):
+    """Start real worker and scheduler processes: `app_processes.worker(app.config)`;
+    all are stopped when the test ends."""
+    processes = AppProcesses(str(tmp_path))
+    try:
+        yield processes
+    finally:
+        processes.stop()

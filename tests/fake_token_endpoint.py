@@ -3,7 +3,8 @@ playing Shopify's documented behaviour, with knobs for the failures the app
 must survive: lost responses, slow answers, rate limits.
 
 Served by werkzeug on 127.0.0.1:<free port> in a thread; point
-SHOPIFY_SHOP_ORIGIN at `fake.origin_template`. Behaviour
+SHOPIFY_SHOP_ORIGIN at `fake.origin_template` (the `token_endpoint` fixture
+in tests/conftest.py does both). Behaviour
 (shopify-auth-and-embedding notes §1–§2):
 - client_id/client_secret in the form body, else 401 invalid_client;
 - token exchange: the ID token is checked (signature, aud, exp, dest = shop),
@@ -21,8 +22,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
-
-import pytest
 
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -217,12 +216,3 @@ class RunningFake:
 
     def __exit__(self, *exc: Any) -> None:
         self.server.stop()
-
-
-@pytest.fixture
-def token_endpoint(app):
-    """A running fake, with the app's SHOPIFY_SHOP_ORIGIN pointed at it."""
-    fake = FakeTokenEndpoint(app.config["SHOPIFY_API_KEY"], app.config["SHOPIFY_API_SECRET"])
-    with RunningFake(fake):
-        app.config["SHOPIFY_SHOP_ORIGIN"] = fake.origin_template
-        yield fake

@@ -5,26 +5,25 @@
         ... the app's Admin API calls now reach the simulator ...
         sim.requests(shop.domain)                      # what the app sent
 
-`sim` is one server per test session (shops are cheap; a server per test is
-not); every `sim_shop` gets a fresh domain. Import the fixtures into a
-conftest: `from tests.simulator_fixture import sim, sim_shop`. Tests that
-need a simulator of their own (other timings, a fixed domain) call
+The fixtures `sim` (one server per test session: shops are cheap, a server
+per test is not) and `sim_shop` (a fresh domain each) are in
+tests/conftest.py; this module has what they are made of. Tests that need a
+simulator of their own (other timings, a fixed domain) call
 `start_sim(**config)` and stop it.
 """
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, Iterator
+from typing import Any
 
-import pytest
 import requests
 
 from shopify_app.admin_api.client import AdminApiClient
+from tests.delivery_server import fetch_origins
 from tests.server_thread import ServerThread
 
-SIM_CLIENT_ID = "test-client-id"  # == tests/conftest.py API_KEY
+SIM_CLIENT_ID = "test-client-id"  # == tests/support.py API_KEY
 SIM_CLIENT_SECRET = "test-client-secret-0123456789abcdef"
 SCOPES = "read_products,write_products,read_files,write_files"
 
@@ -135,9 +134,11 @@ class Sim:
 
 
 def start_sim(*, domain: str | None = None, register: bool = True, **config: Any) -> Sim:
-    """A simulator of one's own, running; the caller stops it."""
+    """A simulator of one's own, running; the caller stops it. Shopify's
+    downloads of Cloudinary delivery URLs reach the local delivery server
+    (tests/delivery_server.py) unless SIM_FETCH_ORIGINS says otherwise."""
     import shopify_sim
-    sim_app = shopify_sim.create_app({"SIM_WEBHOOK_THREAD": False, **config})
+    sim_app = shopify_sim.create_app({"SIM_WEBHOOK_THREAD": False, "SIM_FETCH_ORIGINS": fetch_origins(), **config})
     server = ServerThread(sim_app)
     # The simulator must know its own URL (staged upload targets); bind first.
     sim_app.config["SIM_BASE_URL"] = server.base_url
@@ -146,46 +147,3 @@ def start_sim(*, domain: str | None = None, register: bool = True, **config: Any
     if register:
         sim.register_app()
     return sim
-
-
-@pytest.fixture(scope="session")
-def sim() -> Iterator[Sim]:
-    running = start_sim()
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def sim_shop(sim, app):
-    """Make a simulator shop, store it (with its token) as an installed Shop,
-    and point the app at the simulator. Returns a factory.
-
-    Tokens are expiring offline tokens, as the app asks for; with
-    `expiring=False` the app migrates the legacy token on first use (which
-    revokes it: use `SimShop.current_token(app)` for direct calls)."""
-    from shopify_app import crypto
-    from shopify_app.extensions import db
-    from shopify_app.models import Shop, utcnow
-
-    app.config["SHOPIFY_SHOP_ORIGIN"] = sim.shop_origin
-
-    def make(domain: str | None = None, *, name: str = "Sim Store", plan: str = "standard", expiring: bool = True,
-             **body: Any) -> SimShop:
-        created = sim.create_shop(domain, name=name, plan=plan, **body)
-        token = sim.issue_token(created["domain"], expiring=expiring)
-        with app.app_context():
-            shop = Shop(domain=created["domain"], name=name, currency="USD", plan=plan, scopes=token.get("scope", SCOPES),
-                        installed_at=utcnow(), access_token_enc=crypto.encrypt(token["access_token"]))
-            if expiring:
-                now = utcnow()
-                shop.access_token_expires_at = now + timedelta(seconds=int(token["expires_in"]))
-                shop.refresh_token_enc = crypto.encrypt(token["refresh_token"])
-                shop.refresh_token_expires_at = now + timedelta(
-                    seconds=int(token.get("refresh_token_expires_in") or 90 * 86400))
-            db.session.add(shop)
-            db.session.commit()
-            return SimShop(domain=created["domain"], access_token=token["access_token"], shop_id=shop.id)
-
-    return make

@@ -3,35 +3,18 @@ the bounce page, and loads from outside the admin."""
 from __future__ import annotations
 
 import base64
-import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from tests.conftest import API_KEY, API_SECRET, make_session_token
-from tests.fake_token_endpoint import token_endpoint  # noqa: F401  (fixture)
-from werkzeug.datastructures import MultiDict
 
 from shopify_app import crypto
-from shopify_app.auth import query_hmac
 from shopify_app.extensions import db
 from shopify_app.models import Shop, utcnow
+from tests.support import API_KEY, API_SECRET, HOME_HOST, HOME_SHOP, app_load, make_session_token
 
-SHOP = "home-shop.myshopify.com"
-HOST = base64.b64encode(b"admin.shopify.com/store/home-shop").decode().rstrip("=")
-
-
-def app_load(shop: str = SHOP, *, id_token: str | None = "", secret: str = API_SECRET, sign: bool = True,
-             **extra: str) -> str:
-    """The query the admin puts on the app's URL, signed like Shopify does."""
-    params = {"embedded": "1", "host": HOST, "locale": "en", "session": "abc123", "shop": shop,
-              "timestamp": str(int(time.time()))}
-    if id_token is not None:
-        params["id_token"] = id_token or make_session_token(shop)
-    params.update(extra)
-    if sign:
-        params["hmac"] = query_hmac.calculate_hmac(MultiDict(params), secret)
-    return "/?" + "&".join(f"{k}={v}" for k, v in params.items())
+SHOP = HOME_SHOP  # the shop app_load() opens
+HOST = HOME_HOST
 
 
 def stored_shop(app, domain: str = SHOP) -> Shop | None:
@@ -85,15 +68,21 @@ def test_a_load_without_an_id_token_gets_the_bounce(client, token_endpoint):
     assert token_endpoint.requests == []
 
 
-def test_the_bounce_page_is_only_app_bridge(client):
-    response = client.get(f"/auth/session-token?shop={SHOP}&host={HOST}&embedded=1&shopify-reload=%2F%3Fshop%3D{SHOP}")
+def test_the_bounce_page_is_app_bridge_first_and_never_blank(client):
+    response = client.get(f"/auth/session-token?shop={SHOP}&host={HOST}&embedded=1"
+                          f"&shopify-reload=%2Fhistory%3Fshop%3D{SHOP}")
     assert response.status_code == 200
-    body = response.get_data(as_text=True).strip()
-    assert body.endswith(f'<script data-api-key="{API_KEY}" '
-                         'src="https://cdn.shopify.com/shopifycloud/app-bridge.js"></script>')
-    assert body.count("<script") == 1
+    body = response.get_data(as_text=True)
+    # App Bridge is the page's first script: it does the reload.
+    first_script = body[body.index("<script"):]
+    assert first_script.startswith(f'<script data-api-key="{API_KEY}" '
+                                   'src="https://cdn.shopify.com/shopifycloud/app-bridge.js"></script>')
+    # Without it (issue 14.6), the page says what is happening and how to go on.
+    assert "Refreshing your Shopify session" in body
+    assert f'href="https://admin.shopify.com/store/{SHOP.split(".")[0]}/apps/{API_KEY}/history"' in body
+    # The app's own page frames it to refresh a token in place.
     assert response.headers["Content-Security-Policy"] == \
-        f"frame-ancestors https://{SHOP} https://admin.shopify.com;"
+        f"frame-ancestors https://{SHOP} https://admin.shopify.com 'self';"
 
 
 @pytest.mark.parametrize("make_token", [

@@ -9,8 +9,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from tests.conftest import API_KEY, API_SECRET
-from tests.fake_token_endpoint import token_endpoint  # noqa: F401  (fixture)
+from tests.support import API_KEY, API_SECRET
 from werkzeug.datastructures import MultiDict
 
 from shopify_app import crypto

@@ -38,3 +38,27 @@ def test_demo_runs_end_to_end(tmp_path):
     assert len(swatches) == 2 and all("ProductVariant" in m["ownerId"] for m in swatches)
     linked = sum(1 for (owner, key) in productmedia if key == "productmedia_v1")
     assert linked == 6
+
+    # Storefront previews: one page per product, the gallery block over the store's data.
+    pages = {p.stem: p.read_text() for p in (tmp_path / "storefront").glob("*.html")}
+    assert set(pages) == set(galleries) | {"trail-cap"}  # the product automation linked later
+    assert out.count("/storefront/") == 7
+    trail = pages["trail-runner"]
+    assert [trail.index(f'data-public-id="shoes/trail-runner/{name}"') for name in ("front", "side", "sole")] == sorted(
+        trail.index(f'data-public-id="shoes/trail-runner/{name}"') for name in ("front", "side", "sole"))
+    assert "https://res.cloudinary.com/demo/image/upload/" in trail
+    assert 'data-public-id="outerwear/jacket/spin"' in pages["rain-jacket"]
+    assert (tmp_path / "storefront" / "assets" / "assetlink-gallery.js").exists()
+
+    # Automation (issue 10.9): the store followed the local Cloudinary by itself.
+    assert "in Trail Runner's gallery by itself" in out
+    assert "gone from Trail Runner's gallery" in out
+    assert "it received its 2 images from Cloudinary" in out
+    followed = json.loads((tmp_path / "automation-state.json").read_text())
+    assert followed["trail-runner"] == ["shoes/trail-runner/front", "shoes/trail-runner/side",
+                                        "shoes/trail-runner/sole"]
+    assert followed["trail-cap"] == ["hats/trail-cap/1", "hats/trail-cap/2"]
+    assert {(r["kind"], r["trigger"], r["status"]) for r in followed["runs"]} == {
+        ("sync", "upload", "succeeded"), ("unlink", "delete", "succeeded"), ("sync", "new_product", "succeeded")}
+    assert all(r["source"] == "automation" for r in followed["runs"])
+    assert {e["outcome"] for e in followed["events"]} == {"queued"}

@@ -49,9 +49,25 @@ def test_tuning_settings_are_read_with_their_defaults():
     from shopify_app.config import from_environment
     defaults = from_environment({})
     assert (defaults["SYNC_PRODUCTS_PER_BATCH"], defaults["UPLOAD_FILES_PER_BATCH"],
-            defaults["UPLOAD_MAX_PROCESSING_SECONDS"]) == (1, 250, 900)
+            defaults["UPLOAD_MAX_PROCESSING_SECONDS"]) == (250, 250, 900)
     assert defaults["BRIDGE_CONNECT_FAILURE_LIMIT"] == "20 per 10 minutes"
     assert from_environment({"SYNC_PRODUCTS_PER_BATCH": " 5 "})["SYNC_PRODUCTS_PER_BATCH"] == 5
     for bad in ("five", "0", "²"):
         with pytest.raises(ConfigError, match="SYNC_PRODUCTS_PER_BATCH"):
             from_environment({"SYNC_PRODUCTS_PER_BATCH": bad})
+
+
+def test_a_connect_limit_that_isnt_a_rate_stops_the_start(base_config):
+    from shopify_app import create_app
+    with pytest.raises(ConfigError, match="BRIDGE_CONNECT_FAILURE_LIMIT"):
+        create_app({**base_config, "BRIDGE_CONNECT_FAILURE_LIMIT": "twenty"})
+
+
+def test_in_process_jobs_need_the_demo_extra(base_config, monkeypatch):
+    """fakeredis is a demo-only dependency: without it, RQ_IS_ASYNC=0 fails at
+    start-up with the fix, not at the first enqueue."""
+    import sys
+    monkeypatch.setitem(sys.modules, "fakeredis", None)  # as if not installed
+    with pytest.raises(ConfigError, match=r"assetlink-shopify\[demo\]"):
+        create_app({**base_config, "RQ_IS_ASYNC": False})
+    create_app({**base_config, "RQ_IS_ASYNC": True})

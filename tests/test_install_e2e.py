@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from tests.conftest import API_KEY, API_SECRET
+from tests.support import API_KEY, API_SECRET
 from rq import Queue
 from tests.server_thread import ServerThread
 from tests.simulator_fixture import start_sim

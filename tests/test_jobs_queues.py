@@ -9,9 +9,10 @@ from rq import Queue
 from rq.job import JobStatus
 
 from jobs import queues
-from shopify_app import credentials, crypto
+from shopify_app import credentials
 from shopify_app.extensions import db
 from shopify_app.models import BridgeCredential, Shop, Sync, WebhookDelivery, utcnow
+from tests.simulator_fixture import SIM_CLIENT_ID
 
 
 @pytest.fixture
@@ -28,17 +29,6 @@ def config(app):
                 for job_id in registry.get_job_ids():
                     registry.remove(job_id, delete_job=True)
             queue.empty()
-
-
-def installed_shop(domain: str = "jobs-shop.myshopify.com") -> Shop:
-    now = utcnow()
-    shop = Shop(domain=domain, installed_at=now - timedelta(days=1), scopes="write_products,write_files",
-                access_token_enc=crypto.encrypt("shpat_secret"), access_token_expires_at=now + timedelta(hours=1),
-                refresh_token_enc=crypto.encrypt("shprt_secret"),
-                refresh_token_expires_at=now + timedelta(days=90))
-    db.session.add(shop)
-    db.session.commit()
-    return shop
 
 
 def test_queue_names_carry_the_deployment_prefix(config):
@@ -72,16 +62,18 @@ def test_redis_connection_returns_bytes(config):
     connection.delete(key)
 
 
-def test_in_process_mode_runs_the_job_before_returning(app, config):
+def test_in_process_mode_runs_the_job_before_returning(app, config, sim, sim_shop):
     config["RQ_IS_ASYNC"] = False
+    installed = sim_shop()
+    # The merchant uninstalled: Shopify refuses the app's token, which the job checks.
+    sim.control("POST", f"/_sim/shops/{installed.domain}/apps/{SIM_CLIENT_ID}/uninstall")
+    shop_id = installed.shop_id
     with app.app_context():
-        shop = installed_shop()
-        shop_id = shop.id
-        db.session.add(WebhookDelivery(webhook_id="ancient", topic="app/uninstalled", shop_domain=shop.domain,
+        db.session.add(WebhookDelivery(webhook_id="ancient", topic="app/uninstalled", shop_domain=installed.domain,
                                        received_at=utcnow() - timedelta(days=30)))
         db.session.commit()
     with app.app_context():
-        job = queues.enqueue(config, "jobs.lifecycle_jobs.app_uninstalled", "jobs-shop.myshopify.com", None)
+        job = queues.enqueue(config, "jobs.lifecycle_jobs.app_uninstalled", installed.domain, None)
         assert job.get_status() == JobStatus.FINISHED
         assert job.return_value() is True
         shop = db.session.get(Shop, shop_id)
@@ -100,14 +92,16 @@ def test_cancel_shop_jobs_only_touches_that_shop(config):
     assert unowned.get_status(refresh=True) == JobStatus.QUEUED
 
 
-def test_a_real_worker_process_does_the_queued_work(app, config, run_worker):
+def test_a_real_worker_process_does_the_queued_work(app, config, run_worker, sim, sim_shop):
+    installed = sim_shop()
     with app.app_context():
-        shop = installed_shop()
+        shop = db.session.get(Shop, installed.shop_id)
         issued = credentials.create_api_key(shop, "CI")
         db.session.add(Sync(shop_id=shop.id, status="queued"))
         db.session.commit()
         shop_id, credential_id = shop.id, issued.credential.id
-    job = queues.enqueue(config, "jobs.lifecycle_jobs.app_uninstalled", "jobs-shop.myshopify.com", None)
+    sim.control("POST", f"/_sim/shops/{installed.domain}/apps/{SIM_CLIENT_ID}/uninstall")
+    job = queues.enqueue(config, "jobs.lifecycle_jobs.app_uninstalled", installed.domain, None)
 
     result = run_worker(config, "webhooks")
 
@@ -121,8 +115,7 @@ def test_a_real_worker_process_does_the_queued_work(app, config, run_worker):
         assert db.session.get(BridgeCredential, credential_id).revoked_at is not None
         assert db.session.scalar(db.select(Sync.status).where(Sync.shop_id == shop_id)) == "aborted"
     # Secrets stay out of the worker's logs.
-    assert "shpat_secret" not in result.stderr + result.stdout
-    assert "shprt_secret" not in result.stderr + result.stdout
+    assert installed.access_token not in result.stderr + result.stdout
 
 
 def test_worker_only_takes_this_deployments_queues(app, config, run_worker):

@@ -4,16 +4,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from tests.conftest import make_session_token
-from tests.fake_token_endpoint import token_endpoint  # noqa: F401  (fixture)
-from tests.test_auth_app_home import app_load
 
 from shopify_app import credentials, crypto, lifecycle
 from shopify_app.auth.token_exchange import TokenGrant
 from shopify_app.extensions import db
 from shopify_app.models import BridgeCredential, ConnectionCode, Shop, Sync, WebhookDelivery, utcnow
+from tests.support import HOME_SHOP, app_load, make_session_token
 
-SHOP = "home-shop.myshopify.com"  # the shop app_load() opens
+SHOP = HOME_SHOP  # the shop app_load() opens
 
 
 def grant(access: str = "shpat_1", refresh: str | None = "shprt_1") -> TokenGrant:

@@ -7,7 +7,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from tests.fake_token_endpoint import token_endpoint  # noqa: F401  (fixture)
 from sqlalchemy import text
 
 from shopify_app import crypto

@@ -14,6 +14,8 @@ from jobs.planner.productmedia import KEY, NAMESPACE, SWATCH_KEY
 from shopify_app.admin_api import UserErrors, queries
 from shopify_app.admin_api.client import AdminApiClient
 
+from . import aliases
+
 
 @dataclass(frozen=True)
 class Definition:
@@ -37,14 +39,16 @@ DEFINITIONS: tuple[Definition, ...] = (
 
 def ensure_metafield_definitions(client: AdminApiClient) -> dict[str, str]:
     """Create whichever definitions are missing; returns
-    "OWNER.namespace.key" -> "exists" | "created". Reads first, so a store
-    that has them all costs no write; TAKEN (created concurrently) is fine."""
+    "OWNER.namespace.key" -> "exists" | "created". Reads first (all in one
+    request, under aliases), so a store that has them all costs no write;
+    TAKEN (created concurrently) is fine."""
+    document = aliases.aliased_document(queries.METAFIELD_DEFINITION_EXISTS, len(DEFINITIONS))
+    found = aliases.aliased_results(client.execute(document, aliases.aliased_variables([
+        {"ownerType": d.owner_type, "namespace": NAMESPACE, "key": d.key} for d in DEFINITIONS])), len(DEFINITIONS))
     outcome: dict[str, str] = {}
-    for definition in DEFINITIONS:
+    for definition, existing in zip(DEFINITIONS, found):
         label = f"{definition.owner_type}.{NAMESPACE}.{definition.key}"
-        found = client.execute(queries.METAFIELD_DEFINITION_EXISTS, {
-            "ownerType": definition.owner_type, "namespace": NAMESPACE, "key": definition.key})
-        if (found.get("metafieldDefinitions") or {}).get("nodes"):
+        if (existing or {}).get("nodes"):
             outcome[label] = "exists"
             continue
         try:

@@ -17,8 +17,8 @@ down, per (product, asset), the filename and source it is about to send
 
 The job that calls `execute` owns the storage (a DB table keyed by sync and
 product); `MemoryJournal` is the reference implementation and what tests use.
-`complete(product_id)` is called once a product's writes are all done: its
-records may then be dropped. Records of a failed product are kept on purpose,
+`complete(product_id)` (or `complete_all`) is called once a product's writes
+are all done: its records may then be dropped. Records of a failed product are kept on purpose,
 so a retry reuses the files that did get made.
 
 Every method may raise (the DB went away): the executor lets it propagate, and
@@ -72,6 +72,9 @@ class Journal(Protocol):
     def complete(self, product_id: str) -> None:
         """Every write for this product is done; its records can go."""
 
+    def complete_all(self, product_ids: Sequence[str]) -> None:
+        """`complete` for each of these products."""
+
 
 class MemoryJournal:
     """An in-process Journal (tests, the in-process demo mode)."""
@@ -106,6 +109,10 @@ class MemoryJournal:
             for ident in [i for i in self._records if i[0] == product_id]:
                 del self._records[ident]
             self.completed.append(product_id)
+
+    def complete_all(self, product_ids: Sequence[str]) -> None:
+        for product_id in product_ids:
+            self.complete(product_id)
 
     def all(self) -> Iterable[JournalRecord]:
         with self._lock:

@@ -32,7 +32,16 @@ PLAY_BUTTON: list[dict[str, Any]] = [
     {"flags": "layer_apply", "gravity": "center"},
 ]
 
-Kind = Literal["image", "video_placeholder", "video", "none", "unsupported"]
+Kind = Literal["image", "video_placeholder", "video", "none", "unsupported", "refused"]
+
+# Shopify refuses an originalSource longer than this, and refuses the whole
+# fileCreate call for it (top-level INVALID_FIELD_ARGUMENTS "originalSource is
+# too long (maximum is 2048)", captured from Shopify in
+# tests/conformance_data/fixtures/conformance/harry-test-heelo.myshopify.com/
+# 2026-04/media/media-file-create-input-validation.json; shopify_sim enforces
+# it as MAX_SOURCE_LENGTH). So an asset whose URL is longer is refused alone,
+# before any call, instead of failing the other assets of its batch.
+MAX_SOURCE_LENGTH = 2048
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,20 @@ class Delivery:
     format: str | None          # the delivered extension
     content_type: str | None    # Shopify MediaContentType / FileContentType
     transformation: str         # the merchant-visible transformation applied ("" for none)
+    reason: str | None = None   # why nothing is sent, for kind "refused"
+
+
+def within_source_limit(delivery: Delivery) -> Delivery:
+    """`delivery`, or a refusal when the URL Shopify would fetch is too long.
+    A full video is sent through a staged upload (Shopify's own short URL),
+    so only URLs Shopify fetches directly are measured."""
+    if delivery.url is None or delivery.kind not in ("image", "video_placeholder"):
+        return delivery
+    if len(delivery.url) <= MAX_SOURCE_LENGTH:
+        return delivery
+    return Delivery("refused", None, None, None, delivery.transformation,
+                    reason=f"the Cloudinary URL of this asset is {len(delivery.url)} characters long; Shopify accepts "
+                           f"at most {MAX_SOURCE_LENGTH} (shorten the public ID or the transformation)")
 
 
 def image_format(asset_format: str | None) -> str:
@@ -51,11 +74,16 @@ def image_format(asset_format: str | None) -> str:
     return "png" if fmt in {"svg", "pdf", "ai", "eps"} else "jpg"
 
 
+def _url(public_id: str, **options: Any) -> str:
+    """The SDK's URL builder (untyped) returns the URL and the options it
+    didn't use; only the URL matters here."""
+    url, _unused = cloudinary_url(public_id, **options)
+    return str(url)
+
+
 def image_url(cloud_name: str, asset: Asset, transformation: str, fmt: str) -> str:
-    url, _ = cloudinary_url(asset.public_id, cloud_name=cloud_name, secure=True, resource_type="image",
-                            type=asset.type, version=asset.version, format=fmt,
-                            raw_transformation=transformation or None)
-    return url
+    return _url(asset.public_id, cloud_name=cloud_name, secure=True, resource_type="image", type=asset.type,
+                version=asset.version, format=fmt, raw_transformation=transformation or None)
 
 
 def video_placeholder_url(cloud_name: str, asset: Asset, transformation: str) -> str:
@@ -64,18 +92,20 @@ def video_placeholder_url(cloud_name: str, asset: Asset, transformation: str) ->
     if transformation:
         chain.append({"raw_transformation": transformation})
     chain.extend(PLAY_BUTTON)
-    url, _ = cloudinary_url(asset.public_id, cloud_name=cloud_name, secure=True, resource_type="video",
-                            type=asset.type, version=asset.version, format=STILL_FORMAT, transformation=chain)
-    return url
+    return _url(asset.public_id, cloud_name=cloud_name, secure=True, resource_type="video", type=asset.type,
+                version=asset.version, format=STILL_FORMAT, transformation=chain)
 
 
 def video_url(cloud_name: str, asset: Asset) -> str:
-    url, _ = cloudinary_url(asset.public_id, cloud_name=cloud_name, secure=True, resource_type="video",
-                            type=asset.type, version=asset.version, format=VIDEO_FORMAT)
-    return url
+    return _url(asset.public_id, cloud_name=cloud_name, secure=True, resource_type="video", type=asset.type,
+                version=asset.version, format=VIDEO_FORMAT)
 
 
 def delivery_for(asset: Asset, cloud_name: str, settings: Settings) -> Delivery:
+    return within_source_limit(_delivery_for(asset, cloud_name, settings))
+
+
+def _delivery_for(asset: Asset, cloud_name: str, settings: Settings) -> Delivery:
     transformation = settings.default_transformation
     if asset.resource_type == "image":
         fmt = image_format(asset.format)
@@ -92,12 +122,16 @@ def delivery_for(asset: Asset, cloud_name: str, settings: Settings) -> Delivery:
 
 def swatch_delivery(asset: Asset, cloud_name: str, settings: Settings) -> Delivery:
     """Swatches are images in Files: a video swatch becomes its still frame."""
+    return within_source_limit(_swatch_delivery(asset, cloud_name, settings))
+
+
+def _swatch_delivery(asset: Asset, cloud_name: str, settings: Settings) -> Delivery:
     transformation = settings.default_transformation
     if asset.resource_type == "video":
-        url, _ = cloudinary_url(asset.public_id, cloud_name=cloud_name, secure=True, resource_type="video",
-                                type=asset.type, version=asset.version, format=STILL_FORMAT,
-                                transformation=[{"start_offset": "auto"}]
-                                + ([{"raw_transformation": transformation}] if transformation else []))
+        url = _url(asset.public_id, cloud_name=cloud_name, secure=True, resource_type="video", type=asset.type,
+                   version=asset.version, format=STILL_FORMAT,
+                   transformation=[{"start_offset": "auto"}]
+                   + ([{"raw_transformation": transformation}] if transformation else []))
         return Delivery("image", url, STILL_FORMAT, "IMAGE", transformation)
     if asset.resource_type == "image":
         fmt = image_format(asset.format)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from .ordering import order_assets
 from .request import Asset, AssetKey, SyncRequest
@@ -23,7 +23,7 @@ SWATCH = "swatch"
 
 def group_key(value: str) -> str:
     """How group values compare: as the bridge matches them against Shopify
-    (cloudinary_bridge.matches.normalise): NFC, trimmed, lower-cased."""
+    (jobs.matching.matcher.normalise): NFC, trimmed, lower-cased."""
     return unicodedata.normalize("NFC", value).strip().lower()
 
 
@@ -106,7 +106,15 @@ def build_groups(request: SyncRequest, settings: Settings) -> Grouping:
     unplaced: list[Unplaced] = []
     members: dict[str, list[Asset]] = {}
 
-    for asset in request.assets:
+    first_index: dict[AssetKey, int] = {}
+    for index, asset in enumerate(request.assets):
+        # A repeat (same resource type, type and public ID) is linked once,
+        # where it first appears, and reported, never dropped silently.
+        if asset.key in first_index:
+            unplaced.append(Unplaced(asset, None, f"repeats assets[{first_index[asset.key]}] (same resource_type, "
+                                                  "type and public_id): linked once"))
+            continue
+        first_index[asset.key] = index
         values = field_values(asset, field_name)
         if not values:
             where = "tags" if field_name == "tags" else f"metadata field '{field_name}'"
@@ -134,6 +142,3 @@ def build_groups(request: SyncRequest, settings: Settings) -> Grouping:
         result.append(group)
     return Grouping(result, unplaced)
 
-
-def asset_keys(assets: Iterable[Asset]) -> list[AssetKey]:
-    return [asset.key for asset in assets]

@@ -99,8 +99,9 @@ def decode_filename(filename: str) -> DecodedFilename | None:
     resource_type = unquote(parts[2].replace(PERCENT, "%")) if len(parts) > 2 else None
     delivery_type = unquote(parts[3].replace(PERCENT, "%")) if len(parts) > 3 else None
     return DecodedFilename(
-        cloud_name=unquote(parts[1].replace(PERCENT, "%")), encoded_public_id=encoded, public_id=unquote(encoded, errors="strict"),
-        extension=name.rsplit(".", 1)[-1], resource_type=resource_type, delivery_type=delivery_type)
+        cloud_name=unquote(parts[1].replace(PERCENT, "%")), encoded_public_id=encoded,
+        public_id=unquote(encoded, errors="strict"), extension=name.rsplit(".", 1)[-1], resource_type=resource_type,
+        delivery_type=delivery_type)
 
 
 def _text(value: Any) -> str:

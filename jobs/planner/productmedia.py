@@ -19,6 +19,8 @@ KEY = "productmedia_v1"
 SWATCH_KEY = "swatch"
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "productmedia_v1.schema.json"
 
+DeliveryKind = Literal["image", "video_placeholder", "video", "none"]
+
 
 class ProductMediaEntry(BaseModel):
     """One AssetLink asset of a product."""
@@ -36,7 +38,7 @@ class ProductMediaEntry(BaseModel):
     version: Optional[int] = Field(None, description="Cloudinary version that was linked")
     format: Optional[str] = Field(None, description="Extension delivered to Shopify")
     transformation: str = Field("", description="default_transformation applied when linking")
-    delivery: Literal["image", "video_placeholder", "video", "none"] = Field(
+    delivery: DeliveryKind = Field(
         description="What Shopify received: the image, a video still with a play button, the video, or nothing")
     source_url: Optional[str] = Field(None, description="The Cloudinary URL Shopify fetched")
     cache_bust: Optional[int] = Field(
@@ -54,7 +56,6 @@ class ProductMediaEntry(BaseModel):
         return (self.resource_type, self.type, self.raw_public_id)
 
 
-Document = list[ProductMediaEntry]
 _adapter: TypeAdapter[list[ProductMediaEntry]] = TypeAdapter(list[ProductMediaEntry])
 
 

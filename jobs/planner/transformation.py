@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 MAX_LENGTH = 2000
 MAX_STEPS = 30
@@ -72,6 +73,49 @@ PARAMETERS = {
     "fn", "fps", "g", "h", "if", "ki", "l", "o", "p", "pg", "q", "r", "so", "sp", "t", "u", "vc", "vs", "w", "x",
     "y", "z",
 }
+
+
+# -- the same grammar as JSON Schema patterns (the OpenAPI document) ----------------------------
+
+SAFE_CHARS = r"[A-Za-z0-9_.:$!*+\-%~@()=;^]"
+
+
+def _value_regex(key: str) -> str:
+    if key == "c":
+        return "(" + "|".join(sorted(CROP_MODES, key=len, reverse=True)) + ")"
+    rule = VALUE_RULES.get(key)
+    if rule is None:
+        return SAFE_CHARS + "+"
+    # The rule's own regex, its "anything but , and /" narrowed to the safe characters.
+    # (\d would admit other scripts' digits, which SAFE_VALUE refuses.)
+    return "(" + rule[0].pattern[len("^(?:"):-len(")$")].replace("[^,/]", SAFE_CHARS).replace("\\d", "[0-9]") + ")"
+
+
+def _param_regex() -> str:
+    """Keys sharing a value rule share one alternative, which keeps the
+    pattern small enough for every validator (and a fuzzer) to compile."""
+    by_value: dict[str, list[str]] = {}
+    for key in sorted(PARAMETERS):
+        by_value.setdefault(_value_regex(key), []).append(key)
+    alternatives = [f"({'|'.join(keys)})_{value}" for value, keys in by_value.items()]
+    return "(" + "|".join(alternatives) + rf"|{VARIABLE}_{SAFE_CHARS}+)"
+
+
+PARAM_REGEX = _param_regex()
+# What `parse` accepts, but for what a plain regular expression can't state
+# compactly, which `not` refuses: a key twice in one step (REPEATED_KEY),
+# more than MAX_STEPS steps (TOO_MANY_STEPS); maxLength is MAX_LENGTH.
+# Steps are joined by "/" and parameters by ",", and neither may be empty:
+# one parameter after another, each after either separator.
+PATTERN = rf"^({PARAM_REGEX}([,/]{PARAM_REGEX})*)?$"
+REPEATED_KEY = r"(^|/)([^/]*,)?(?!if_)([a-z]+|\$[A-Za-z][A-Za-z0-9]*)_[^,/]*,([^/]*,)?\3_"
+TOO_MANY_STEPS = rf"^([^/]*/){{{MAX_STEPS}}}"
+
+
+def json_schema(schema: dict[str, Any]) -> None:
+    """Put the grammar into a string field's JSON Schema (pydantic hook)."""
+    schema["pattern"] = PATTERN
+    schema["not"] = {"anyOf": [{"pattern": REPEATED_KEY}, {"pattern": TOO_MANY_STEPS}]}
 
 
 class TransformationError(ValueError):

@@ -9,10 +9,14 @@ from typing import Any, Sequence
 class AdminApiError(Exception):
     """Any failure talking to a shop's Admin API."""
 
-    def __init__(self, message: str, *, status: int | None = None, errors: Sequence[dict[str, Any]] = ()) -> None:
+    def __init__(self, message: str, *, status: int | None = None, errors: Sequence[dict[str, Any]] = (),
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.errors = list(errors)
+        # Seconds after which trying again can succeed, when the client knows
+        # (it gave up rather than wait that long: AdminApiClient's max_wait).
+        self.retry_after = retry_after
 
     @property
     def codes(self) -> list[str]:

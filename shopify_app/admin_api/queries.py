@@ -85,75 +85,180 @@ def all_documents() -> dict[str, str]:
 
 
 # -- the Link to Products executor (jobs/executor) ------------------------------------------------
+# Reads by id come in pairs with one selection (a fragment): through the
+# objects' search connection (`query: "id:1 OR id:2"`, `first: 250`), the
+# shape Shopify prices lowest, and through `nodes(ids:)` for the few the
+# search does not return (shopify_app/admin_api/by_ids.py says why).
+
 # Read before planning: gallery in order, the AssetLink metafields with their
-# compare digests (for metafieldsSet's compare-and-set), variant media and
-# swatches. `nodes(ids:)` reads many products in one request.
-PRODUCT_STATES = """
-query ProductStates($ids: [ID!]!) {
-  nodes(ids: $ids) {
-    ... on Product {
-      id title
-      media(first: 250) { nodes { id alt status mediaContentType } pageInfo { hasNextPage } }
-      productmedia: metafield(namespace: "cloudinary", key: "productmedia_v1") { value compareDigest }
-      swatch: metafield(namespace: "cloudinary", key: "swatch") {
+# compare digests (for metafieldsSet's compare-and-set) and, only when the
+# sync sets variant images or links swatches, the variants' media and the
+# swatches. A gallery longer than $mediaFirst is read on with PRODUCT_MEDIA_PAGE.
+_PRODUCT_STATE = """
+fragment ProductState on Product {
+  id title
+  media(first: $mediaFirst) { nodes { id alt status mediaContentType } pageInfo { hasNextPage endCursor } }
+  productmedia: metafield(namespace: "cloudinary", key: "productmedia_v1") { value compareDigest }
+  swatch: metafield(namespace: "cloudinary", key: "swatch") @include(if: $withSwatches) {
+    compareDigest
+    reference { ... on MediaImage { id originalSource { url } } }
+  }
+  variants(first: 100) @include(if: $withVariants) {
+    nodes {
+      id
+      media(first: 1) { nodes { id } }
+      swatch: metafield(namespace: "cloudinary", key: "swatch") @include(if: $withSwatches) {
         compareDigest
         reference { ... on MediaImage { id originalSource { url } } }
       }
-      variants(first: 100) {
-        nodes {
-          id
-          media(first: 1) { nodes { id } }
-          swatch: metafield(namespace: "cloudinary", key: "swatch") {
-            compareDigest
-            reference { ... on MediaImage { id originalSource { url } } }
-          }
-        }
-        pageInfo { hasNextPage endCursor }
-      }
     }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+_STATE_VARIABLES = "$mediaFirst: Int!, $withVariants: Boolean!, $withSwatches: Boolean!"
+
+PRODUCT_STATES = f"""
+query ProductStates($query: String!, $first: Int!, $after: String, {_STATE_VARIABLES}) {{
+  products(first: $first, after: $after, query: $query) {{
+    nodes {{ ...ProductState }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+{_PRODUCT_STATE}"""
+
+PRODUCT_STATES_BY_IDS = f"""
+query ProductStatesByIds($ids: [ID!]!, {_STATE_VARIABLES}) {{
+  nodes(ids: $ids) {{ ...ProductState }}
+}}
+{_PRODUCT_STATE}"""
+
+# The rest of a gallery longer than the first page read.
+PRODUCT_MEDIA_PAGE = """
+query ProductMediaPage($id: ID!, $after: String) {
+  product(id: $id) {
+    media(first: 250, after: $after) { nodes { id alt status mediaContentType } pageInfo { hasNextPage endCursor } }
   }
 }
 """
 
-# Only scalars: `nodes` charges 1 per object that selects an object, so the
-# status poll stays at ~1 point however many files it watches.
+# The gallery order alone, read back after attaching (Shopify does not promise
+# where `referencesToAdd` puts new media, so reorders are computed from this).
+_GALLERY = """
+fragment Gallery on Product {
+  id
+  media(first: $mediaFirst) { nodes { id } pageInfo { hasNextPage endCursor } }
+}
+"""
+
+GALLERY_ORDER = f"""
+query GalleryOrder($query: String!, $first: Int!, $after: String, $mediaFirst: Int!) {{
+  products(first: $first, after: $after, query: $query) {{
+    nodes {{ ...Gallery }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+{_GALLERY}"""
+
+GALLERY_ORDER_BY_IDS = f"""
+query GalleryOrderByIds($ids: [ID!]!, $mediaFirst: Int!) {{
+  nodes(ids: $ids) {{ ...Gallery }}
+}}
+{_GALLERY}"""
+
+# Processing polls: one file, the newest still processing (1 point) ...
+FILE_STATUS = """
+query FileStatus($id: ID!) {
+  node(id: $id) { id ... on File { fileStatus } }
+}
+"""
+
+# ... and, once it is done, every file's status.
 FILE_STATUSES = """
-query FileStatuses($ids: [ID!]!) {
+query FileStatuses($query: String!, $first: Int!, $after: String) {
+  files(first: $first, after: $after, query: $query) {
+    nodes { id fileStatus }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+FILE_STATUSES_BY_IDS = """
+query FileStatusesByIds($ids: [ID!]!) {
   nodes(ids: $ids) { id ... on File { fileStatus } }
 }
 """
 
 FILE_ERRORS = """
-query FileErrors($ids: [ID!]!) {
+query FileErrors($query: String!, $first: Int!, $after: String) {
+  files(first: $first, after: $after, query: $query) {
+    nodes { id fileStatus fileErrors { code message details } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+FILE_ERRORS_BY_IDS = """
+query FileErrorsByIds($ids: [ID!]!) {
   nodes(ids: $ids) { id ... on File { fileStatus fileErrors { code message details } } }
 }
 """
 
 # Upload to Store Files: each processed file's CDN URL and alt text (images: the image;
 # videos: the first rendition, else the original; generic files: the file).
-FILE_DETAILS = """
-query FileDetails($ids: [ID!]!) {
-  nodes(ids: $ids) {
-    id
-    ... on File { fileStatus alt }
-    ... on MediaImage { image { url } }
-    ... on Video { originalSource { url } sources { url } }
-    ... on GenericFile { url }
-  }
+_FILE_DETAILS = """
+fragment FileDetails on File {
+  id fileStatus alt
+  ... on MediaImage { image { url } }
+  ... on Video { originalSource { url } sources { url } }
+  ... on GenericFile { url }
 }
 """
 
+FILE_DETAILS = f"""
+query FileDetails($query: String!, $first: Int!, $after: String) {{
+  files(first: $first, after: $after, query: $query) {{
+    nodes {{ ...FileDetails }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+{_FILE_DETAILS}"""
+
+FILE_DETAILS_BY_IDS = f"""
+query FileDetailsByIds($ids: [ID!]!) {{
+  nodes(ids: $ids) {{ ...FileDetails }}
+}}
+{_FILE_DETAILS}"""
+
 # Unlinks: which file each product's or variant's cloudinary.swatch references.
-SWATCH_REFERENCES = """
-query SwatchReferences($ids: [ID!]!) {
-  nodes(ids: $ids) {
+_SWATCH = 'swatch: metafield(namespace: "cloudinary", key: "swatch") { reference { ... on MediaImage { id } } }'
+
+SWATCH_REFERENCES_OF_PRODUCTS = f"""
+query SwatchReferencesOfProducts($query: String!, $first: Int!, $after: String) {{
+  products(first: $first, after: $after, query: $query) {{
+    nodes {{ id {_SWATCH} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+SWATCH_REFERENCES_OF_VARIANTS = f"""
+query SwatchReferencesOfVariants($query: String!, $first: Int!, $after: String) {{
+  productVariants(first: $first, after: $after, query: $query) {{
+    nodes {{ id {_SWATCH} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+SWATCH_REFERENCES_BY_IDS = f"""
+query SwatchReferencesByIds($ids: [ID!]!) {{
+  nodes(ids: $ids) {{
     id
-    ... on Product { swatch: metafield(namespace: "cloudinary", key: "swatch") { reference { ... on MediaImage { id } } } }
-    ... on ProductVariant {
-      swatch: metafield(namespace: "cloudinary", key: "swatch") { reference { ... on MediaImage { id } } }
-    }
-  }
-}
+    ... on Product {{ {_SWATCH} }}
+    ... on ProductVariant {{ {_SWATCH} }}
+  }}
+}}
 """
 
 METAFIELDS_DELETE = """
@@ -161,6 +266,16 @@ mutation MetafieldsDelete($metafields: [MetafieldIdentifierInput!]!) {
   metafieldsDelete(metafields: $metafields) {
     deletedMetafields { ownerId namespace key }
     userErrors { field message }
+  }
+}
+"""
+
+# Files clean-up (jobs.files_cleanup): AssetLink's files nothing uses any more.
+FILE_DELETE = """
+mutation FileDelete($fileIds: [ID!]!) {
+  fileDelete(fileIds: $fileIds) {
+    deletedFileIds
+    userErrors { field message code }
   }
 }
 """
@@ -250,14 +365,6 @@ mutation ProductVariantDetachMedia($productId: ID!, $variantMedia: [ProductVaria
   productVariantDetachMedia(productId: $productId, variantMedia: $variantMedia) {
     userErrors { field message code }
   }
-}
-"""
-
-# The gallery order alone, read back after attaching (Shopify does not promise
-# where `referencesToAdd` puts new media, so reorders are computed from this).
-GALLERY_ORDER = """
-query GalleryOrder($ids: [ID!]!) {
-  nodes(ids: $ids) { ... on Product { id media(first: 250) { nodes { id } } } }
 }
 """
 

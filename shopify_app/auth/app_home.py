@@ -153,8 +153,16 @@ def bounce_page() -> Response:
     shop = normalize_shop(request.args.get("shop"))
     if shop:
         g.shop_domain = shop
-    return Response(render_template("auth/bounce.html", api_key=current_app.config["SHOPIFY_API_KEY"]),
-                    mimetype="text/html")
+    # The app's own page frames the bounce to refresh a token in place
+    # (static/app.js); and when App Bridge can't load, the page says so and
+    # offers to open the app again through the admin, never a blank page.
+    g.frame_self = True
+    host = decode_host(request.args.get("host"))
+    reload_path = request.args.get(RELOAD_PARAM, "/").split("?")[0]
+    reload_path = reload_path if reload_path.startswith("/") and not reload_path.startswith("//") else "/"
+    reopen_url = admin_app_url(host) + (reload_path if reload_path != "/" else "") if host else None
+    return Response(render_template("auth/bounce.html", api_key=current_app.config["SHOPIFY_API_KEY"],
+                                    reopen_url=reopen_url), mimetype="text/html")
 
 
 def _into_admin() -> Response:

@@ -11,4 +11,4 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-from . import api, pages  # noqa: E402,F401  (routes register on bp)
+from . import api, automation_api, home, pages, run_actions  # noqa: E402,F401  (routes register on bp)

@@ -16,16 +16,17 @@ from typing import Any
 from flask import Response, current_app, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
-from .. import credentials
+from .. import credentials, json_input
 from ..auth.session_token import session_token_required
 from ..extensions import db
-from ..models import BridgeCredential, Shop, Sync, SyncItem, SyncProduct
+from ..batch_status import UNFINISHED, BatchStatus
+from ..models import BatchRetry, BridgeCredential, Shop, Sync, SyncItem, SyncProduct, utcnow
 from ..problems import Problem
 from ..query_params import int_param
-from ..sync_views import BatchStatus, report_csv, report_filename, report_row, report_rows, sync_status
-from . import bp
+from ..batch_views import history_status, report_csv, report_filename, report_row, report_rows
+from . import bp, run_summary
 
 LABEL_MAX_LENGTH = 100
 
@@ -51,9 +52,23 @@ def api_key_json(credential: BridgeCredential) -> dict[str, Any]:
         "id": credential.id,
         "label": credential.label,
         "prefix": credential.prefix,
+        "cloud_name": credential.cloud_name,
         "created_at": rfc3339(credential.created_at),
         "last_used_at": rfc3339(credential.last_used_at),
     }
+
+
+def key_environment(shop_id: int, chosen: Any) -> str | None:
+    """The connected Cloudinary environment a new API key delivers from: the
+    one chosen, else the store's only one; None while none or several are
+    connected and none was chosen (its syncs are then refused, 422)."""
+    names = credentials.connected_cloud_names(shop_id)
+    if chosen is None:
+        return names[0] if len(names) == 1 else None
+    if chosen not in names:
+        raise Problem(422, "Choose one of the store's connected Cloudinary environments for this key.",
+                      errors=[{"field": "cloud_name", "message": "Connected: " + (", ".join(names) or "none")}])
+    return str(chosen)
 
 
 def validate_label(body: Any) -> str:
@@ -65,6 +80,9 @@ def validate_label(body: Any) -> str:
         raise Problem(422, "The API key needs a label.",
                       errors=[{"field": "label", "message": "Enter a label, for example \"PIM import\"."}])
     label = label.strip()
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in label):
+        raise Problem(422, "The label can't contain control characters.",
+                      errors=[{"field": "label", "message": "Use letters, digits, spaces and punctuation only."}])
     if not label:
         raise Problem(422, "The API key needs a label.",
                       errors=[{"field": "label", "message": "Enter a label, for example \"PIM import\"."}])
@@ -88,6 +106,10 @@ def current_shop() -> Shop:
 
 
 def _own_credential(shop: Shop, credential_id: str, kind: str, noun: str) -> BridgeCredential:
+    # Ids are 32 hex digits (models.new_id); anything else, a NUL included,
+    # never reaches the query.
+    if not re.fullmatch(r"[0-9a-f]{32}", credential_id):
+        raise Problem(404, f"No such {noun} on this store.")
     credential = db.session.scalar(
         select(BridgeCredential).where(BridgeCredential.id == credential_id, BridgeCredential.shop_id == shop.id,
                                        BridgeCredential.kind == kind, BridgeCredential.revoked_at.is_(None)))
@@ -133,8 +155,9 @@ def list_api_keys() -> ResponseReturnValue:
 @session_token_required
 def create_api_key() -> ResponseReturnValue:
     shop = current_shop()
-    label = validate_label(request.get_json(silent=True))
-    issued = credentials.create_api_key(shop, label)
+    body = json_input.json_body()
+    label = validate_label(body)
+    issued = credentials.create_api_key(shop, label, key_environment(shop.id, body.get("cloud_name")))
     # The key and its signing secret exist in clear only in this response.
     body = {**api_key_json(issued.credential), "key": issued.token, "signing_secret": issued.signing_secret}
     return jsonify(body), 201
@@ -153,7 +176,7 @@ def revoke_api_key(credential_id: str) -> ResponseReturnValue:
 # ---------------------------------------------------------------- sync history
 # What the store's syncs, uploads and unlinks did: the Sync history page reads
 # these. The status object and report rows are the bridge's own
-# (shopify_app.sync_views), so the admin and Cloudinary never disagree.
+# (shopify_app.batch_views), so the admin and Cloudinary never disagree.
 
 HISTORY_PAGE_SIZE = 20
 HISTORY_PAGE_MAX = 100
@@ -197,8 +220,84 @@ def admin_url(shop_domain: str, path: str | None) -> str | None:
     return f"https://admin.shopify.com/store/{store}/{path}"
 
 
+# What the admin adds to the bridge's status object of a run (_run_json).
+ADMIN_KEYS = ("cloud_name", "actions", "title", "source_label", "facts", "counts", "outcome", "retry", "retried",
+              "waiting_behind", "undo_of")
+
+
 def history_json(sync: Sync) -> dict[str, Any]:
-    return {**sync_status(sync, BatchStatus), "cloud_name": sync.cloud_name}
+    return describe_runs([sync])[0]
+
+
+def describe_runs(syncs: list[Sync]) -> list[dict[str, Any]]:
+    """The history entries of these runs (one store's): the bridge's status
+    object plus what the admin shows a merchant (run_summary): a title that
+    tells runs apart, where the run came from, what it did, and, while it
+    waits, why. A handful of queries for the whole page, not per run."""
+    if not syncs:
+        return []
+    ids = [s.id for s in syncs]
+    counts: dict[str, dict[str, int]] = {}
+    for sync_id, action, n in db.session.execute(
+            select(SyncItem.sync_id, SyncItem.action, func.count()).where(SyncItem.sync_id.in_(ids))
+            .group_by(SyncItem.sync_id, SyncItem.action)):
+        counts.setdefault(sync_id, {})[action] = n
+    credential_ids = {s.credential_id for s in syncs if s.credential_id}
+    sources = {c.id: run_summary.Source(c.kind, c.label, c.cloud_name) for c in db.session.scalars(
+        select(BridgeCredential).where(BridgeCredential.id.in_(credential_ids)))} if credential_ids else {}
+    retries = {r.sync_id: r for r in db.session.scalars(select(BatchRetry).where(BatchRetry.sync_id.in_(ids)))}
+    head = _store_head(syncs[0].shop_id) if any(s.status in UNFINISHED for s in syncs) else None
+    undone = _undone_titles(syncs)
+    return [_run_json(s, counts.get(s.id, {}), sources.get(s.credential_id or ""), retries.get(s.id), head,
+                      undone.get(s.id)) for s in syncs]
+
+
+def _undone_titles(syncs: list[Sync]) -> dict[str, dict[str, str]]:
+    """For each undo among `syncs`, the run it undoes (its request names it
+    as `undo_of`): its id and title."""
+    targets = {s.id: str(s.request.get("undo_of")) for s in syncs
+               if s.kind == "undo" and isinstance(s.request, dict) and s.request.get("undo_of")}
+    if not targets:
+        return {}
+    found = {t.id: run_summary.title(t.kind, t.request or {}, t.dry_run) for t in db.session.scalars(
+        select(Sync).where(Sync.id.in_(set(targets.values())), Sync.shop_id == syncs[0].shop_id))}
+    return {undo_id: {"id": target, "title": found[target]} for undo_id, target in targets.items()
+            if target in found}
+
+
+def _store_head(shop_id: int) -> Sync | None:
+    """The batch the store's queued ones wait for (jobs run a store's batches
+    one at a time, oldest first; see jobs.batch_dispatch.store_head)."""
+    return db.session.scalars(select(Sync).where(Sync.shop_id == shop_id, Sync.status.in_(tuple(UNFINISHED)))
+                              .order_by(Sync.created_at, Sync.id).limit(1)).first()
+
+
+def _run_json(sync: Sync, counts: dict[str, int], source: run_summary.Source | None, retry: BatchRetry | None,
+              head: Sync | None, undone: dict[str, str] | None = None) -> dict[str, Any]:
+    body = history_status(sync)
+    request_body = sync.request if isinstance(sync.request, dict) else {}
+    waiting = None
+    if sync.status == BatchStatus.QUEUED and head is not None and head.id != sync.id:
+        waiting = {"id": head.id, "title": run_summary.title(head.kind, head.request or {}, head.dry_run),
+                   "status": head.status}
+    pending_retry = None
+    if retry is not None and sync.status == BatchStatus.RUNNING and retry.retry_at >= utcnow():
+        pending_retry = run_summary.retry_json(retry.attempt, retry.attempts_max, retry.reason, retry.failed_at,
+                                               retry.retry_at, rfc3339)
+    return {
+        **body,
+        "cloud_name": sync.cloud_name,
+        "title": run_summary.title(sync.kind, request_body, sync.dry_run, (undone or {}).get("title")),
+        # `source` (bridge | automation) is the status object's own.
+        "source_label": run_summary.source_text(body, source, sync.cloud_name),
+        "facts": run_summary.facts(sync.kind, request_body),
+        "counts": counts,
+        "outcome": run_summary.outcome(sync.kind, sync.status, sync.dry_run, counts, body["progress"]),
+        "retry": pending_retry,
+        "retried": ({"attempts": retry.attempt, "reason": retry.reason} if retry is not None else None),
+        "waiting_behind": waiting,
+        "undo_of": undone,
+    }
 
 
 def _own_sync(shop: Shop, sync_id: str) -> Sync:
@@ -257,7 +356,7 @@ def list_syncs() -> ResponseReturnValue:
     syncs = db.session.scalars(query.order_by(Sync.created_at.desc(), Sync.id.desc()).limit(limit + 1)).all()
     page = syncs[:limit]
     next_before = encode_cursor(page[-1]) if len(syncs) > limit else None
-    return jsonify(syncs=[history_json(s) for s in page], next_before=next_before)
+    return jsonify(syncs=describe_runs(list(page)), next_before=next_before)
 
 
 @bp.get("/app/api/syncs/<sync_id>")
@@ -268,13 +367,49 @@ def get_sync(sync_id: str) -> ResponseReturnValue:
     after = int_param("products_after", None, 0,
                       detail="products_after must be a product position from next_products_after.")
     products, unmatched, next_after = product_results(shop, sync, after)
-    return jsonify(sync=history_json(sync), products=products, unmatched=unmatched, next_products_after=next_after)
+    decorate = _row_decorator(shop, sync)
+    for product in products:
+        product["rows"] = [decorate(row) for row in product["rows"]]
+    unplaced = [decorate(row) for row in unmatched]
+    # An upload's rows are the files it made in Shopify Files, a clean-up's
+    # the files it checked: not assets that found no product.
+    files = unplaced if sync.kind in FILE_KINDS else []
+    return jsonify(sync=history_json(sync), products=products, unmatched=[] if files else unplaced, files=files,
+                   next_products_after=next_after)
+
+
+FILE_KINDS = ("upload", "cleanup")
+_FILE_GID = re.compile(r"^gid://shopify/(?:MediaImage|Video|GenericFile|Model3d)/(\d+)$")
+
+
+def _row_decorator(shop: Shop, sync: Sync) -> Any:
+    """Report rows as the admin shows them: the engine's reason in a
+    merchant's words (the download keeps the original), the asset's
+    Cloudinary thumbnail, and for a file made in Shopify Files its page in
+    the admin."""
+    assets = run_summary.asset_index(sync.request if isinstance(sync.request, dict) else {})
+    # The report's columns leave out a file's CDN URL; an upload's page shows it.
+    urls = dict(db.session.execute(select(SyncItem.media_id, SyncItem.url).where(
+        SyncItem.sync_id == sync.id, SyncItem.media_id.is_not(None)), ).all()) if sync.kind in FILE_KINDS else {}
+
+    def decorate(row: dict[str, Any]) -> dict[str, Any]:
+        public_id = row.get("public_id")
+        detail, media_alt = run_summary.split_media_alt(row.get("detail"))
+        out = {**row, "detail": run_summary.detail_words(detail), "media_alt": media_alt,
+               "thumbnail_url": run_summary.thumbnail_url(sync.cloud_name, public_id, assets.get(public_id or ""))}
+        if sync.kind in FILE_KINDS:
+            match = _FILE_GID.match(row.get("media_id") or "")
+            path = f"content/files/{match.group(1)}" if match else None
+            out.update(file_url=urls.get(row.get("media_id")), admin_path=path, admin_url=admin_url(shop.domain, path))
+        return out
+    return decorate
 
 
 def _report_format() -> str:
     fmt = request.args.get("format", "csv")
     if fmt not in REPORT_FORMATS:
-        raise Problem(400, "format must be csv or json.", errors=[{"field": "format", "message": "must be csv or json"}])
+        raise Problem(400, "format must be csv or json.",
+                      errors=[{"field": "format", "message": "must be csv or json"}])
     return fmt
 
 

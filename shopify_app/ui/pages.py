@@ -59,6 +59,17 @@ def history() -> ResponseReturnValue:
 
 @bp.get("/history/<sync_id>")
 def history_detail(sync_id: str) -> ResponseReturnValue:
-    # The shell is the same; app.js reads the run's id from the path and asks
-    # /app/api/syncs/<id>, which answers 404 for another store's run.
-    return _render_page("app/history.html", "history")
+    # app.js reads the run's id from the path and asks /app/api/syncs/<id>,
+    # which answers 404 for another store's run; the run's title becomes the
+    # page's heading.
+    return _render_page("app/history_run.html", "history")
+
+
+@bp.get("/app/session-relay")
+def session_relay() -> ResponseReturnValue:
+    """Where the bounce reloads a hidden frame with a fresh ID token (app.js
+    refreshTokenThroughBounce, when the page has no App Bridge): the page
+    hands the token to the app page that framed it, on the same origin only.
+    It shows and stores nothing; the API verifies the token when it is used."""
+    g.frame_self = True
+    return render_template("auth/session_relay.html")

@@ -101,6 +101,18 @@ def test_paces_from_throttle_status_instead_of_meeting_throttled():
     assert client.stats.throttled == 0
 
 
+def test_long_pacing_waits_get_a_small_bounded_jitter():
+    # A rate-bound sync waits seconds before each request; the jitter that
+    # keeps clients of one bucket apart stays within 50 ms, not 10 %.
+    client, adapter, clock = make_client([
+        (200, {"data": {"a": 1}, "extensions": cost(available=0)}),
+        (200, {"data": {"a": 2}, "extensions": cost(available=0)}),
+    ])
+    client.execute("query A { shop { id } }")
+    client.execute("query A { shop { id } }", expected_cost=1000)
+    assert clock.sleeps == [10.0 + 0.05 * 0.5]  # rng() is 0.5 here
+
+
 def test_retries_throttled_after_waiting_for_the_bucket():
     throttled = {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
                  "extensions": cost(requested=500, actual=None, available=100)}

@@ -7,21 +7,9 @@ import os
 import re
 
 import pytest
-import requests
 
 from cloudinary_bridge.client import BridgeClient, BridgeError
-from tests.conftest import make_session_token
-from tests.server_thread import server  # noqa: F401  (fixture)
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-def settings_code_over_http(base_url: str, domain: str) -> str:
-    response = requests.get(f"{base_url}/app/api/connection", timeout=10,
-                            headers={"Authorization": "Bearer " + make_session_token(domain)})
-    response.raise_for_status()
-    return response.json()["code"]
-
+from tests.support import CHROMIUM, embedded_query, settings_code_over_http
 
 def test_client_round_trip(server, sim_shop):
     shop = sim_shop(products=[{"title": "Blue Shirt", "handle": "blue-shirt", "variants": [{"sku": "ABC-1"}],
@@ -58,8 +46,6 @@ def test_client_round_trip(server, sim_shop):
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is missing")
 def test_connect_with_the_code_copied_from_the_settings_page(app, server, make_shop):
     from playwright.sync_api import expect, sync_playwright
-
-    from tests.ui.conftest import embedded_query
 
     domain = "acme.myshopify.com"
     make_shop(domain, name="Acme")

@@ -6,8 +6,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import make_session_token
-from tests.bridge.conftest import bearer, connect, settings_page_code
+from tests.support import bearer, connect, make_session_token, settings_page_code
 
 
 def _problem(response, status):
@@ -41,15 +40,20 @@ def test_connect_with_the_code_from_settings(client, make_shop, app):
 
 
 def test_only_hashes_are_stored(client, connected, app):
+    from shopify_app import credentials, crypto
     from shopify_app.extensions import db
     from shopify_app.models import BridgeCredential, ConnectionCode
     _, result = connected
     with app.app_context():
         rows = db.session.scalars(select(BridgeCredential)).all()
         dump = repr([(r.token_hash, r.prefix, r.signing_secret_enc, r.settings) for r in rows])
-        codes = repr([(c.code_hash, c.nonce) for c in db.session.scalars(select(ConnectionCode))])
+        stored_codes = db.session.scalars(select(ConnectionCode)).all()
+        codes = repr([(c.code_hash, c.nonce) for c in stored_codes])
+        # The used code and the fresh one Settings shows now.
+        plain_codes = [crypto.derive_code(c.nonce, credentials.CODE_PREFIX) for c in stored_codes]
     assert result["token"] not in dump and result["signing_secret"] not in dump
     assert result["token"][8:] not in dump
+    assert len(plain_codes) == 2 and not any(code in codes for code in plain_codes)
 
 
 @pytest.mark.parametrize("how", ["reused", "regenerated", "unknown"])
@@ -76,28 +80,87 @@ def test_the_next_code_works_after_one_is_used(client, make_shop):
     assert first["token"] != second["token"]
 
 
+def _attempt(client, address: str, code: str):
+    return client.post("/bridge/v1/connect", environ_base={"REMOTE_ADDR": address},
+                       json={"connection_code": code, "cloud_name": "x"})
+
+
+def _unknown_code() -> str:
+    return "alc_" + uuid.uuid4().hex
+
+
 def test_brute_force_is_rate_limited(app, make_shop):
     app.config["BRIDGE_CONNECT_FAILURE_LIMIT"] = "5 per 10 minutes"
     make_shop("acme.myshopify.com")
     attacker = app.test_client()
-    ip = {"REMOTE_ADDR": f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"}
+    ip = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"
     for _ in range(5):
-        response = attacker.post("/bridge/v1/connect", environ_base=ip,
-                                 json={"connection_code": "alc_" + uuid.uuid4().hex, "cloud_name": "x"})
-        assert response.status_code == 401
-    blocked = attacker.post("/bridge/v1/connect", environ_base=ip,
-                            json={"connection_code": "alc_" + uuid.uuid4().hex, "cloud_name": "x"})
+        assert _attempt(attacker, ip, _unknown_code()).status_code == 401
+    blocked = _attempt(attacker, ip, _unknown_code())
     body = _problem(blocked, 429)
-    assert int(blocked.headers["Retry-After"]) > 0
-    assert "failed connection attempts" in body["detail"]
-    # Even the right code waits: the limit is on the client, not on the code.
+    assert 0 < int(blocked.headers["Retry-After"]) <= 600
+    assert "failed" in body["detail"]
+
+
+def test_a_valid_code_connects_from_an_address_that_is_over_the_limit(app, make_shop):
+    """Issue 15.5: one guesser behind a shared office or cloud egress address
+    must not lock out the merchant connecting from the same address."""
+    app.config["BRIDGE_CONNECT_FAILURE_LIMIT"] = "5 per 10 minutes"
+    make_shop("acme.myshopify.com")
+    shared = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.9"
+    attacker = app.test_client()
+    for _ in range(8):
+        _attempt(attacker, shared, _unknown_code())
+    assert _attempt(attacker, shared, _unknown_code()).status_code == 429
     with app.test_client() as merchant:
         code = settings_page_code(merchant, "acme.myshopify.com")
-        assert attacker.post("/bridge/v1/connect", environ_base=ip,
-                             json={"connection_code": code, "cloud_name": "x"}).status_code == 429
-        # Another client is not affected.
-        assert merchant.post("/bridge/v1/connect", environ_base={"REMOTE_ADDR": "192.0.2.55"},
-                             json={"connection_code": code, "cloud_name": "x"}).status_code == 200
+        assert _attempt(merchant, shared, code).status_code == 200
+        # ... and again with the next code: successes are never refused.
+        assert _attempt(merchant, shared, settings_page_code(merchant, "acme.myshopify.com")).status_code == 200
+    # The guesser is still refused.
+    assert _attempt(attacker, shared, _unknown_code()).status_code == 429
+
+
+def test_an_ipv6_guesser_is_counted_by_its_64(app, make_shop):
+    app.config["BRIDGE_CONNECT_FAILURE_LIMIT"] = "3 per 10 minutes"
+    make_shop("acme.myshopify.com")
+    client = app.test_client()
+    prefix = f"2001:db8:{uuid.uuid4().int % 65536:x}:{uuid.uuid4().int % 65536:x}"
+    for host in range(3):  # a new address of the same /64 for every guess
+        assert _attempt(client, f"{prefix}::{host + 1}", _unknown_code()).status_code == 401
+    assert _attempt(client, f"{prefix}::99", _unknown_code()).status_code == 429
+    # Another /64 is another subscriber.
+    assert _attempt(client, f"{prefix[:-1]}{'0' if prefix[-1] != '0' else '1'}::1", _unknown_code()).status_code == 401
+
+
+def test_a_stores_old_codes_are_counted_against_the_store_from_any_address(app, make_shop):
+    app.config["BRIDGE_CONNECT_FAILURE_LIMIT"] = "3 per 10 minutes"
+    make_shop("acme.myshopify.com")
+    make_shop("other.myshopify.com")
+    client = app.test_client()
+    used = settings_page_code(client, "acme.myshopify.com")
+    assert _attempt(client, "192.0.2.10", used).status_code == 200
+    addresses = [f"198.51.100.{n}" for n in range(uuid.uuid4().int % 200, 256)][:5]
+    statuses = [_attempt(client, address, used).status_code for address in addresses]
+    assert statuses[:3] == [401, 401, 401] and statuses[3:] == [429, 429]
+    # Another store's code, from a fresh address, is judged on its own.
+    other_used = settings_page_code(client, "other.myshopify.com")
+    assert _attempt(client, "192.0.2.11", other_used).status_code == 200
+    assert _attempt(client, "192.0.2.12", other_used).status_code == 401
+    # The store's current code still connects.
+    assert _attempt(client, addresses[-1], settings_page_code(client, "acme.myshopify.com")).status_code == 200
+
+
+def test_without_the_rate_limit_store_attempts_are_still_judged(app, make_shop, monkeypatch):
+    from cloudinary_bridge import limits
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("redis is down")
+    monkeypatch.setattr(limits.limiter.limiter, "hit", broken)
+    make_shop("acme.myshopify.com")
+    client = app.test_client()
+    assert _attempt(client, "192.0.2.30", _unknown_code()).status_code == 401
+    assert _attempt(client, "192.0.2.30", settings_page_code(client, "acme.myshopify.com")).status_code == 200
 
 
 def test_successful_connects_do_not_use_up_the_allowance(app, make_shop):

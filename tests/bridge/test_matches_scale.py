@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from tests.bridge.conftest import bearer, connect
+from tests.support import bearer, connect
 
 PRODUCTS = 10_000
 VALUES = 1_000

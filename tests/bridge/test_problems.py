@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.bridge.conftest import bearer
+from tests.support import bearer
 
 
 def _problem(response, status):
@@ -22,12 +22,21 @@ def test_unknown_path_and_method(client):
     _problem(client.get("/bridge/v1/connect"), 405)
 
 
-@pytest.mark.parametrize("raw", ["{", "{\"values\": [}", "NaN", "{\"a\": Infinity}", "\xff\xfe", "[" * 100000, " "])
+@pytest.mark.parametrize("raw", ["{", "{\"values\": [}", "NaN", "{\"a\": Infinity}", "\xff\xfe", " "])
 def test_malformed_json_is_400(client, connected, raw):
     _, result = connected
     response = client.post("/bridge/v1/matches", headers=bearer(result["token"]),
                            data=raw.encode("latin-1"), content_type="application/json")
     _problem(response, 400)
+
+
+@pytest.mark.parametrize("raw", ["[" * 100000, "[" * 33 + "]" * 33])
+def test_nesting_past_the_depth_limit_is_422_naming_the_limit(client, connected, raw):
+    # The depth limit is met before the unclosed flood is found malformed.
+    _, result = connected
+    response = client.post("/bridge/v1/matches", headers=bearer(result["token"]),
+                           data=raw, content_type="application/json")
+    assert _problem(response, 422)["limit"] == "nesting depth 32"
 
 
 def test_body_over_5_mb_is_413(client, connected):

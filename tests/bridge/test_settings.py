@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bridge.conftest import bearer
+from tests.support import bearer
 
 DEFAULTS = {"default_transformation": "", "alt_text_source": "display_name", "filename_format": "public_id",
             "video_behavior": "placeholder", "asset_type_field": None, "sync_completed_webhook_url": None,
@@ -70,6 +70,25 @@ def test_transformation_error_says_where(client, connected):
     ("https://localhost/x", False),
     ("https://user:pw@hooks.example.com/x", False),
     ("https://intranet/x", False),
+    # Issue 15.7: addresses in disguise, refused when saved.
+    ("https://0x7f.0.0.1/x", False),
+    ("https://0177.0.0.1/x", False),
+    ("https://127.1/x", False),
+    ("https://2130706433/x", False),
+    ("https://010.8.8.8/x", False),           # public, but not written plainly either
+    ("https://1.2.3.4.5/x", False),
+    ("https://[::127.0.0.1]/x", False),       # IPv4-compatible
+    ("https://[::ffff:127.0.0.1]/x", False),  # IPv4-mapped
+    ("https://[64:ff9b::7f00:1]/x", False),   # NAT64 to loopback
+    ("https://[64:ff9b::a00:1]/x", False),    # NAT64 to 10.0.0.1
+    ("https://[2002:7f00:1::1]/x", False),    # 6to4 of 127.0.0.1
+    ("https://[2002:a9fe:a9fe::1]/x", False),  # 6to4 of 169.254.169.254
+    ("https://[fec0::1]/x", False),           # site-local
+    ("https://224.0.0.1/x", False),           # multicast
+    ("https://8.8.8.8/x", True),
+    ("https://[2606:4700:4700::1111]/x", True),
+    ("https://[64:ff9b::808:808]/x", True),   # NAT64 to a public address
+    ("https://hooks.example.com./x", True),
 ])
 def test_webhook_urls_outside_development(app, connected, url, ok):
     app.config["ASSETLINK_DEVELOPMENT"] = False

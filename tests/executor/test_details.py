@@ -10,7 +10,7 @@ from jobs.executor.aliases import aliased_document, aliased_variables
 from jobs.executor.files import shopify_alt, wait_until_processed
 from shopify_app.admin_api import queries
 from shopify_sim.schema import admin_schema
-from tests.executor.conftest import gallery, image, product, product_id_of, writes
+from tests.executor.support import gallery, image, product, product_id_of, writes
 
 
 @pytest.mark.parametrize("template", ["PRODUCT_REORDER_MEDIA", "JOB_STATUS", "PRODUCT_VARIANT_APPEND_MEDIA",
@@ -50,20 +50,24 @@ def test_alt_text_over_shopifys_limit_is_cut_not_refused(sim, linker):
 
 
 class FakeClient:
-    """Answers status reads from a script, counting them."""
+    """Answers status reads from a script, counting them: each one-file poll
+    takes the next status; the reads of every file's status (the files
+    search) see the last one."""
 
     def __init__(self, answers):
         self.answers = list(answers)
+        self.status = "PROCESSING"
         self.calls = 0
 
     def execute(self, document, variables=None, **kwargs):
         self.calls += 1
-        if "FileErrors" in document:
-            return {"nodes": [{"id": i, "fileStatus": "FAILED", "fileErrors": [
-                {"code": "IMAGE_DOWNLOAD_FAILURE", "message": "Image could not be downloaded.", "details": None}]}
-                for i in variables["ids"]]}
-        status = self.answers.pop(0) if self.answers else "PROCESSING"
-        return {"nodes": [{"id": i, "fileStatus": status} for i in variables["ids"]]}
+        if "FileStatus(" in document:
+            self.status = self.answers.pop(0) if self.answers else "PROCESSING"
+            return {"node": {"id": variables["id"], "fileStatus": self.status}}
+        ids = [term.split(':')[1] for term in variables["query"].split(" OR ")]
+        errors = [{"code": "IMAGE_DOWNLOAD_FAILURE", "message": "Image could not be downloaded.", "details": None}]
+        return {"files": {"nodes": [{"id": i, "fileStatus": self.status, "fileErrors": errors} for i in ids],
+                          "pageInfo": {"hasNextPage": False}}}
 
 
 def test_polling_backs_off_and_gives_up_in_time():
@@ -79,8 +83,16 @@ def test_polling_backs_off_and_gives_up_in_time():
                                                                               max_total=40),
                                    sleep=sleep, clock=lambda: now[0])
     assert sleeps[:5] == [1, 2, 4, 8, 8]
+    # One one-file poll per wait, and the last read is every file's status.
     assert now[0] <= 40 + 1e-9 and client.calls == len(sleeps) <= 8
     assert outcome.status == {"f1": "TIMED_OUT", "f2": "TIMED_OUT"}
+
+    # The first poll comes `first_wait` after the files were made, not after now.
+    sleeps.clear()
+    client = FakeClient(["READY"])
+    outcome = wait_until_processed(client, ["f1", "f2"], options=PollOptions(first_wait=1), sleep=sleep,
+                                   clock=lambda: now[0], already_waited=0.75)
+    assert sleeps == [0.25] and client.calls == 2 and outcome.status == {"f1": "READY", "f2": "READY"}
 
     client = FakeClient(["UPLOADED", "FAILED"])
     outcome = wait_until_processed(client, ["f1"], options=PollOptions(first_wait=1), sleep=sleep,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.executor.conftest import gallery, image, product, product_id_of, writes
+from tests.executor.support import gallery, image, product, product_id_of, writes
 
 
 def test_append_on_empty_products(sim, linker):

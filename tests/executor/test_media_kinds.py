@@ -9,7 +9,7 @@ import pytest
 
 from jobs.executor import DownloadError, ensure_metafield_definitions, stream_download
 from jobs.planner import Settings
-from tests.executor.conftest import gallery, image, product, product_id_of, writes
+from tests.executor.support import gallery, image, product, product_id_of, writes
 
 
 def test_swatch_on_a_variant_level_match(sim, linker):
@@ -63,7 +63,7 @@ class VideoServer:
         self.body, self.declared, self.paths = body, declared, []
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 outer.paths.append(self.path)
                 self.send_response(200)
                 self.send_header("Content-Type", "video/mp4")

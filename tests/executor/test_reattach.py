@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.executor.conftest import FAST, gallery, image, product, product_id_of, writes
+from tests.executor.support import FAST, gallery, image, product, product_id_of, writes
 
 REATTACH = dataclasses.replace(FAST, move_by_reattaching=True)
 ASSETS = [image("shoes/abc_1", "ABC-1"), image("shoes/abc_2", "ABC-1")]

@@ -9,7 +9,7 @@ import pytest
 
 from jobs.executor import MemoryJournal
 from shopify_app.admin_api import TransientError, queries
-from tests.executor.conftest import gallery, image, product, product_id_of, writes
+from tests.executor.support import gallery, image, product, product_id_of, writes
 
 
 def test_media_shared_with_another_product_stay_there(sim, linker):

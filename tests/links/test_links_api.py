@@ -5,7 +5,9 @@ import pytest
 
 from shopify_app.extensions import db
 from shopify_app.models import Sync
-from tests.bridge.conftest import bearer, connect
+from tests.support import bearer, connect
+
+PRODUCTS = """query { products(first: 10, sortKey: TITLE) { nodes { id title } } }"""
 
 A = "gid://shopify/Product/1"
 B = "gid://shopify/Product/2"
@@ -92,12 +94,16 @@ def test_links_needs_a_product_gid(client, connected):
 
 
 def test_links_of_a_product_another_store_has_is_404(app, client, sim_shop, sim):
-    from tests.links.test_unlinks_sim import PRODUCTS, admin
     mine = sim_shop(products=[{"title": "Mine"}])
     theirs = sim_shop(products=[{"title": f"Theirs {i}"} for i in range(3)])
     token = connect(client, mine.domain)["token"]
-    theirs_id = admin(app, sim, theirs, PRODUCTS)["products"]["nodes"][2]["id"]
-    mine_id = admin(app, sim, mine, PRODUCTS)["products"]["nodes"][0]["id"]
+
+    def product_ids(shop):
+        data = sim.graphql(shop.domain, shop.current_token(app), PRODUCTS)
+        return [node["id"] for node in data["products"]["nodes"]]
+
+    theirs_id = product_ids(theirs)[2]
+    mine_id = product_ids(mine)[0]
     assert theirs_id != mine_id  # (the simulator numbers each store's products from the same start)
     response = client.get("/bridge/v1/links", query_string={"product_id": theirs_id}, headers=bearer(token))
     assert response.status_code == 404 and response.get_json()["detail"] == "No such product in this store."

@@ -9,7 +9,7 @@ import pytest
 from shopify_app import crypto
 from shopify_app.extensions import db
 from shopify_app.models import Shop
-from tests.bridge.conftest import bearer, connect
+from tests.support import Receiver, bearer, connect
 
 PRODUCT = """query($id: ID!) { product(id: $id) { id media(first: 250) { nodes { id } }
   mf: metafield(namespace: "cloudinary", key: "productmedia_v1") { value } } }"""
@@ -82,9 +82,11 @@ def test_links_reads_the_gallery_live(app, client, store, sim):
 
     # The merchant moves the logo first in Shopify: /links shows it at once.
     admin(app, sim, shop, """mutation($id: ID!, $m: [MoveInput!]!) { productReorderMedia(id: $id, moves: $m) {
-        job { id } mediaUserErrors { message } } }""", {"id": product_id, "m": [{"id": gallery[2], "newPosition": "0"}]})
+        job { id } mediaUserErrors { message } } }""",
+          {"id": product_id, "m": [{"id": gallery[2], "newPosition": "0"}]})
     for _ in range(50):  # the reorder is a Shopify job: applied a moment later
-        links = client.get("/bridge/v1/links", query_string={"product_id": product_id}, headers=bearer(token)).get_json()
+        links = client.get("/bridge/v1/links", query_string={"product_id": product_id},
+                           headers=bearer(token)).get_json()
         if links["assets"][1]["position"] == 1:
             break
         time.sleep(0.1)
@@ -173,16 +175,18 @@ def test_abort_stops_before_the_next_product(app, client, store, sim, monkeypatc
     before = products(app, sim, shop)
     a_id, b_id = before["A shirt"][2], before["B shirt"][2]
     app.config["RQ_IS_ASYNC"] = True  # queue only; the job is run here by hand
+    app.config["SYNC_PRODUCTS_PER_BATCH"] = 1
     unlink_id = client.post("/bridge/v1/unlinks", json={"product_ids": [a_id, b_id], "public_ids": ["brand/logo"]},
                             headers=bearer(token)).get_json()["id"]
-    real = UnlinkRun.finish_product
+    real = UnlinkRun.finish_products
 
-    def finish_then_abort(self, product, *args, **kwargs):
-        real(self, product, *args, **kwargs)
-        with db.engine.begin() as connection:
-            connection.execute(update(Sync).where(Sync.id == unlink_id).values(abort_requested=True))
+    def finish_then_abort(self, ended):
+        real(self, ended)
+        if ended:
+            with db.engine.begin() as connection:
+                connection.execute(update(Sync).where(Sync.id == unlink_id).values(abort_requested=True))
 
-    monkeypatch.setattr(UnlinkRun, "finish_product", finish_then_abort)
+    monkeypatch.setattr(UnlinkRun, "finish_products", finish_then_abort)
     with app.app_context():
         assert run_unlink(unlink_id) == "aborted"
     status = client.get(f"/bridge/v1/syncs/{unlink_id}", headers=bearer(token)).get_json()
@@ -214,7 +218,8 @@ def test_unlinking_a_swatch_removes_the_swatch_metafield_it_set(app, client, sim
     gallery = products(app, sim, shop)["Sock"][0]
     status, report = unlink(client, token, [product_id], ["swatches/red"])
     assert status["status"] == "succeeded", status
-    assert [(r["public_id"], r["action"], r["media_id"]) for r in report] == [("swatches/red", "removed", before["S-RED"])]
+    assert [(r["public_id"], r["action"], r["media_id"]) for r in report] == [
+        ("swatches/red", "removed", before["S-RED"])]
     assert "cloudinary.swatch removed" in report[0]["detail"]
     assert variant_swatches() == {"S-RED": None, "S-BLUE": None}
     assert products(app, sim, shop)["Sock"][0] == gallery          # the gallery is untouched
@@ -222,7 +227,6 @@ def test_unlinking_a_swatch_removes_the_swatch_metafield_it_set(app, client, sim
 
 
 def test_a_finished_unlink_posts_sync_completed(app, client, store, sim):
-    from tests.syncs.test_sync_webhook import Receiver
     shop, token = store
     receiver = Receiver()
     try:
@@ -237,3 +241,28 @@ def test_a_finished_unlink_posts_sync_completed(app, client, store, sim):
         assert json.loads(raw) == {"event": "sync.completed", "sync": status}
     finally:
         receiver.stop()
+
+
+def purge_all_history(app) -> dict[str, int]:
+    """Age every finished batch past the retention period and purge the history, as the operator's command does."""
+    from datetime import timedelta
+
+    from shopify_app.cli import purge_history
+    from shopify_app.models import Sync, utcnow
+    with app.app_context():
+        db.session.execute(db.update(Sync).values(finished_at=utcnow() - timedelta(days=400)))
+        db.session.commit()
+        return purge_history(days=90)
+
+
+def test_an_unlink_after_the_history_was_purged_still_removes_assetlink_media(app, client, store, sim):
+    shop, token = store
+    a_gallery, a_doc, a_id = products(app, sim, shop)["A shirt"]
+    purged = purge_all_history(app)
+    assert purged["batches"] == 1 and purged["report_rows"] > 0
+
+    status, report = unlink(client, token, [a_id], ["brand/logo"])
+    assert status["status"] == "succeeded", status
+    assert [(r["public_id"], r["action"], r["media_id"]) for r in report] == [
+        ("brand/logo", "removed", a_doc[1]["media_id"])]
+    assert products(app, sim, shop)["A shirt"][0] == a_gallery[:2]

@@ -10,8 +10,8 @@ from jobs.planner.ordering import order_assets, sort_key
 from .simulate import asset, request
 
 
-def groups_of(req, settings=Settings()):
-    grouping = build_groups(req, settings)
+def groups_of(req, settings=None):
+    grouping = build_groups(req, settings or Settings())
     return [(g.value, [a.public_id for a in g.assets]) for g in grouping.groups], grouping
 
 
@@ -86,7 +86,7 @@ values = st.one_of(st.none(), st.integers(-5, 5), st.floats(-5, 5, allow_nan=Fal
 @given(st.lists(values, min_size=1, max_size=12))
 def test_ordering_is_stable_and_total(seq):
     assets = [asset(str(i), metadata={"seq": v}) for i, v in enumerate(seq)]
-    ordered = order_assets([a for a in request(assets).assets], "seq")
+    ordered = order_assets(request(assets).assets, "seq")
     keys = [sort_key(a.metadata.get("seq")) for a in ordered]
     assert keys == sorted(keys)
     for left, right in zip(ordered, ordered[1:]):  # ties keep list order

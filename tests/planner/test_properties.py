@@ -3,6 +3,8 @@ earlier AssetLink runs in any mode, then the merchant reordering, deleting and
 adding media in the admin, then the run under test."""
 from __future__ import annotations
 
+import os
+
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from jobs.planner import ProductMatch, ProductState, Settings, plan_sync
@@ -77,7 +79,10 @@ def a_media(after, req):
     return [by_key[a.key] for a in gallery_assets(req)]
 
 
-PROPS = hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# CI runs 150 histories per property; PLANNER_EXAMPLES=2000 bin/test tests/planner
+# runs more before a change to the planner lands.
+EXAMPLES = int(os.environ.get("PLANNER_EXAMPLES", "150"))
+PROPS = hsettings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPS

@@ -8,12 +8,9 @@ import pytest
 from jobs.sync_job import run_sync
 from shopify_app.extensions import db
 from shopify_app.models import MediaJournal, Sync
-from tests.bridge.conftest import bearer, connect
-from tests.syncs.store_reads import APP, admin
+from tests.support import bearer, connect
+from tests.syncs.store_reads import APP, GALLERY, admin
 
-GALLERY = """query($id: ID!) { product(id: $id) { media(first: 250) { nodes { id alt
-  ... on MediaImage { image { url } } } }
-  mf: metafield(namespace: "cloudinary", key: "productmedia_v1") { value } } }"""
 FIND = """query { products(first: 5, query: "sku:ABC-1") { nodes { id } } }"""
 FILES = """query { files(first: 50) { nodes { id } } }"""
 

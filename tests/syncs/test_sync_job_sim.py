@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from shopify_app.extensions import db
-from shopify_app.models import Sync, SyncProduct
-from tests.bridge.conftest import bearer, connect
+from shopify_app.models import SyncProduct
+from tests.support import bearer, connect
 
 
 def products():
@@ -87,3 +87,23 @@ def test_a_product_over_250_media_fails_alone(client, store, app):
     with app.app_context():
         states = sorted(p.status for p in db.session.query(SyncProduct).all())
     assert states == ["done", "failed"]
+
+
+def test_chunks_overlap_and_the_job_reads_only_what_the_sync_needs(app, client, store, sim):
+    """Chunks of one product: the second chunk's files are made before the
+    first chunk's media are attached (Shopify processes them meanwhile), and
+    a sync without variant images or swatches reads no variants."""
+    shop, token = store
+    app.config["SYNC_PRODUCTS_PER_BATCH"] = 1
+    sim.clear_requests(shop.domain)
+    status, report = run(client, token, assets=[asset("shirts/abc", "ABC-1"), asset("shirts/red", "RED-1")])
+    assert status["status"] == "succeeded", status
+    assert [(r["product_title"], r["action"]) for r in report] == [("Blue Shirt", "created"), ("Red Shirt", "created")]
+    log = sim.requests(shop.domain)
+    names = [r["operationName"] for r in log]
+    creates = [i for i, n in enumerate(names) if n == "FileCreate"]
+    updates = [i for i, n in enumerate(names) if n == "FileUpdate"]
+    assert len(creates) == 2 and creates[1] < updates[0], names
+    # Each chunk's state read went through the products search, without variants.
+    reads = [r for r in log if r["operationName"] == "ProductStates"]
+    assert len(reads) == 2 and all(r["requestedCost"] == 2 + 11 * (1 + 2 + 5 + 1) for r in reads)

@@ -1,7 +1,7 @@
 """The database journal behaves like the executor's reference MemoryJournal."""
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, example, given, settings as hsettings, strategies as st
 
 from jobs.executor.journal import JournalRecord, MemoryJournal
 from jobs.sync_journal import SyncJournal
@@ -9,6 +9,18 @@ from shopify_app.extensions import db
 from shopify_app.models import MediaJournal, Shop
 
 PRODUCTS = ["gid://shopify/Product/1", "gid://shopify/Product/2"]
+
+
+def _record(delivery: str, file_id: str | None = None) -> JournalRecord:
+    return JournalRecord(product_id=PRODUCTS[0], key=("image", "upload", "a"), role="gallery", filename="a.jpg",
+                         source_url=delivery, delivery_url=delivery, file_id=file_id, entry_json=None,
+                         intended_at=0.0)
+
+
+# Found by hypothesis: a file made for source 2, then one batch intending the
+# asset for source 1 and again for source 2 (the second is judged against the first).
+SAME_ASSET_TWICE_IN_A_BATCH = [("created", [_record("https://x/2.jpg", "gid://shopify/MediaImage/1")], PRODUCTS[0]),
+                               ("intend", [_record("https://x/1.jpg"), _record("https://x/2.jpg")], PRODUCTS[0])]
 records = st.builds(
     JournalRecord, product_id=st.sampled_from(PRODUCTS),
     key=st.tuples(st.just("image"), st.just("upload"), st.sampled_from(["a", "b/ü", "c"])),
@@ -23,6 +35,7 @@ ops = st.lists(st.tuples(st.sampled_from(["intend", "created", "complete"]), st.
 
 @hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops)
+@example(SAME_ASSET_TWICE_IN_A_BATCH)
 def test_database_journal_matches_the_reference(app, steps):
     with app.app_context():
         db.session.query(MediaJournal).delete()

@@ -23,104 +23,10 @@ from rq import Queue, Worker
 from rq.job import Job
 
 from jobs import queues
-from tests.bridge.conftest import bearer, connect
-from tests.conftest import worker_environment
+from tests.support import worker_environment
+from tests.syncs.e2e_store import Store, asset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-SKU = {"cloudinary_field": "sku", "shopify_field": "sku"}
-VERSION = 1711111111
-
-
-def asset(public_id: str, *, resource_type: str = "image", fmt: str = "jpg", version: int = VERSION,
-          tags: list[str] | None = None, **metadata: Any) -> dict[str, Any]:
-    return {"public_id": public_id, "resource_type": resource_type, "type": "upload", "format": fmt,
-            "version": version, "display_name": public_id, "tags": tags or [], "context": {}, "metadata": metadata}
-
-
-@pytest.fixture(autouse=True)
-def _empty_media_queue(app):
-    """Other tests of the run may leave jobs in this run's queue; the burst
-    worker here must run exactly this test's syncs."""
-    Queue(queues.queue_name(app.config, queues.MEDIA), connection=queues.redis_connection(app.config)).empty()
-
-
-class Store:
-    """One simulator store connected to the bridge, as the Cloudinary dialog sees it."""
-
-    def __init__(self, client: Any, sim: Any, shop: Any, token: str) -> None:
-        self.client, self.sim, self.shop, self.token = client, sim, shop, token
-        self.domain = shop.domain
-
-    def post(self, assets: list[dict[str, Any]], *, match: dict[str, str] = SKU, link_mode: str = "append",
-             **body: Any) -> str:
-        data = {"dry_run": False, "match": match, "link_mode": link_mode, "assets": assets, **body}
-        response = self.client.post("/bridge/v1/syncs", json=data, headers=bearer(self.token))
-        assert response.status_code == 202, response.get_data(as_text=True)
-        return response.get_json()["id"]
-
-    def status(self, sync_id: str) -> dict[str, Any]:
-        response = self.client.get(f"/bridge/v1/syncs/{sync_id}", headers=bearer(self.token))
-        assert response.status_code == 200
-        return response.get_json()
-
-    def report(self, sync_id: str) -> list[dict[str, Any]]:
-        response = self.client.get(f"/bridge/v1/syncs/{sync_id}/report", headers=bearer(self.token))
-        assert response.status_code == 200
-        return response.get_json()
-
-    def succeeded(self, sync_id: str) -> dict[str, Any]:
-        status = self.status(sync_id)
-        assert status["status"] == "succeeded", status
-        return status
-
-    def state(self) -> dict[str, Any]:
-        """The whole simulated store, from the simulator's control API."""
-        return self.sim.control("GET", f"/_sim/shops/{self.domain}")
-
-    def products(self) -> dict[str, "Product"]:
-        state = self.state()
-        docs = {m["ownerId"]: json.loads(m["value"]) for m in state["metafields"]
-                if (m["namespace"], m["key"]) == ("cloudinary", "productmedia_v1")}
-        return {p["title"]: Product(p, docs.get(p["id"])) for p in state["products"]}
-
-
-class Product:
-    def __init__(self, data: dict[str, Any], doc: list[dict[str, Any]] | None) -> None:
-        self.data, self.doc = data, doc or []
-        self.gallery = [m["id"] for m in data["media"]]
-        self.kinds = [m["kind"] for m in data["media"]]
-
-    def linked(self) -> list[str]:
-        """public_ids of its productmedia_v1, in gallery order."""
-        return [e["public_id"] for e in self.doc]
-
-    def variant_media(self) -> dict[str, str | None]:
-        return {v["sku"]: v["media"] for v in self.data["variants"]}
-
-    def check_consistent(self) -> None:
-        """The document lists exactly the gallery's AssetLink media, in gallery order."""
-        listed = [e["media_id"] for e in self.doc if e["media_id"]]
-        assert listed == [m for m in self.gallery if m in listed], (self.gallery, self.doc)
-        assert len(set(listed)) == len(listed), f"media linked twice: {self.doc}"
-
-
-@pytest.fixture
-def make_store(app, client, sim, sim_shop):
-    def make(products: list[dict[str, Any]], cloud_name: str = "acme") -> Store:
-        shop = sim_shop(products=products)
-        return Store(client, sim, shop, connect(client, shop.domain, cloud_name=cloud_name)["token"])
-    return make
-
-
-@pytest.fixture
-def work(app, run_worker):
-    """Run one real burst worker on the media queue until it is empty."""
-    def run() -> None:
-        result = run_worker(app.config, "media", timeout=120)
-        assert result.returncode == 0, result.stderr[-3000:]
-    return run
-
 
 def mutations_between(store: Store, status: dict[str, Any]) -> list[list[str]]:
     """Root fields of the mutations the store received while that sync ran

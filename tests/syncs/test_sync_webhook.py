@@ -7,34 +7,9 @@ import hmac
 import json
 
 import pytest
-from werkzeug.wrappers import Request, Response
 
 from jobs.sync_webhook import DeliveryFailed, deliver_sync_completed, public_address_problem
-from tests.bridge.conftest import bearer, connect
-from tests.server_thread import ServerThread
-
-
-class Receiver:
-    def __init__(self):
-        self.calls = []
-        self.answers = []
-        self.server = ServerThread(self.app).start()
-        self.url = f"{self.server.base_url}/hooks/assetlink"
-
-    @Request.application
-    def app(self, request):
-        self.calls.append((dict(request.headers), request.get_data()))
-        return Response("", status=self.answers.pop(0) if self.answers else 204)
-
-    def stop(self):
-        self.server.stop()
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.stop()
+from tests.support import bearer, connect
 
 
 def test_a_finished_sync_is_posted_signed(app, client, sim_shop, receiver):
@@ -134,3 +109,26 @@ def test_a_name_rebound_to_a_private_address_is_refused_at_connect(app, client, 
         with pytest.raises(DeliveryFailed):
             deliver_sync_completed(sync_id)
     assert refused == ["127.0.0.1"] and receiver.calls == []
+
+
+@pytest.mark.parametrize("host", ["0x7f.0.0.1", "0177.0.0.1", "127.1", "[::127.0.0.1]", "[::ffff:127.0.0.1]",
+                                  "[64:ff9b::7f00:1]", "[2002:7f00:1::1]"])
+def test_addresses_in_disguise_are_refused_at_delivery(app, client, sim_shop, receiver, host):
+    """A URL stored before the rules tightened (or written into a snapshot)
+    is judged again when the webhook is sent: nothing goes out."""
+    from shopify_app.extensions import db
+    from shopify_app.models import Sync
+
+    app.config["RQ_IS_ASYNC"] = False
+    shop = sim_shop(products=[{"title": "P", "variants": [{"sku": "S-1"}]}])
+    connection = connect(client, shop.domain, cloud_name="acme")
+    data = {"dry_run": True, "match": {"cloudinary_field": "sku", "shopify_field": "sku"}, "link_mode": "append",
+            "assets": [{"public_id": "p/1", "format": "jpg", "metadata": {"sku": "S-1"}}]}
+    sync_id = client.post("/bridge/v1/syncs", json=data, headers=bearer(connection["token"])).get_json()["id"]
+    app.config["ASSETLINK_DEVELOPMENT"] = False
+    with app.app_context():
+        sync = db.session.get(Sync, sync_id)
+        sync.settings = {**sync.settings, "sync_completed_webhook_url": f"https://{host}:{receiver.server.port}/h"}
+        db.session.commit()
+        assert deliver_sync_completed(sync_id) == "refused"
+    assert receiver.calls == []

@@ -7,7 +7,7 @@ import pytest
 
 from shopify_app.extensions import db
 from shopify_app.models import Sync
-from tests.bridge.conftest import bearer, connect
+from tests.support import bearer, connect
 
 
 def body(sku, mode="append"):
@@ -38,7 +38,7 @@ def test_store_batches_run_in_arrival_order_on_two_workers(app, client, sim_shop
     assert all(r.returncode == 0 for r in results), [r.stderr[-2000:] for r in results]
 
     with app.app_context():
-        for domain, sync_ids in ids.items():
+        for sync_ids in ids.values():
             syncs = [db.session.get(Sync, i) for i in sync_ids]
             assert [s.status for s in syncs] == ["succeeded"] * 3, [(s.status, s.errors) for s in syncs]
             for earlier, later in zip(syncs, syncs[1:]):

@@ -1,53 +1,68 @@
-"""Fixtures for the embedded admin UI: installed shops, authenticated page URLs."""
+"""Fixtures for the embedded admin UI: a headless Chromium with
+cdn.shopify.com blocked, its pages, and screenshots. Installed shops
+(`make_shop`) and the served app (`server`) come from tests/conftest.py."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import time
-import uuid
-from urllib.parse import urlencode
+import os
+from pathlib import Path
 
 import pytest
-from tests.conftest import API_SECRET, make_session_token
+
+from tests.support import CHROMIUM
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+# The README's screenshots are rewritten only on request, so a test run
+# doesn't leave the checkout modified.
+UPDATE_SCREENSHOTS = os.environ.get("ASSETLINK_UPDATE_SCREENSHOTS") == "1"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
 
 
 @pytest.fixture
-def make_shop(app):
-    """Create an installed shop (as the install flow leaves it) and return its id."""
-    from shopify_app import crypto
-    from shopify_app.extensions import db
-    from shopify_app.models import Shop, utcnow
-
-    def make(domain: str = "acme.myshopify.com", *, name: str = "Acme", installed: bool = True) -> int:
-        with app.app_context():
-            shop = Shop(domain=domain, name=name, scopes="write_products,write_files", installed_at=utcnow(),
-                        access_token_enc=crypto.encrypt("shpat_" + uuid.uuid4().hex) if installed else None)
-            db.session.add(shop)
-            db.session.commit()
-            return shop.id
-
-    return make
+def screenshot(tmp_path):
+    """Save a full-page screenshot: into docs/ when updating them, else a temp dir."""
+    def save(page, name: str) -> Path:
+        target = (DOCS if UPDATE_SCREENSHOTS else tmp_path) / name
+        target.parent.mkdir(exist_ok=True)
+        # A toast sits at the bottom of the window; in a full-page capture it
+        # would land over the middle of the page.
+        page.evaluate("document.querySelectorAll('.toast').forEach((toast) => toast.remove())")
+        page.screenshot(path=str(target), full_page=True)
+        assert target.stat().st_size > 10_000
+        return target
+    return save
 
 
-def auth_header(shop: str, **kwargs) -> dict[str, str]:
-    return {"Authorization": "Bearer " + make_session_token(shop, **kwargs)}
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1024, "height": 800})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    blocked = []
 
+    def block_cdn(route):
+        blocked.append(route.request.url)
+        route.abort()
 
-def embedded_query(shop: str, **extra: str) -> str:
-    """The query Shopify's admin loads an embedded app's page with, HMAC-signed
-    as Shopify signs it (hex SHA-256 over the sorted parameters)."""
-    store = shop.split(".")[0]
-    params = {
-        "embedded": "1",
-        "host": base64.urlsafe_b64encode(f"admin.shopify.com/store/{store}".encode()).decode().rstrip("="),
-        "id_token": make_session_token(shop),
-        "locale": "en",
-        "session": uuid.uuid4().hex,
-        "shop": shop,
-        "timestamp": str(int(time.time())),
-        **extra,
-    }
-    message = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
-    params["hmac"] = hmac.new(API_SECRET.encode(), message.encode(), hashlib.sha256).hexdigest()
-    return urlencode(params)
+    context.route("https://cdn.shopify.com/**", block_cdn)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("console", lambda msg: problems.append(f"console: {msg.text}")
+            if msg.type == "error" and "Failed to load resource" not in msg.text else None)
+    page.server = server
+    page.blocked = blocked
+    yield page
+    context.close()
+    assert problems == []

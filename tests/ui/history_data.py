@@ -66,3 +66,44 @@ def catalogue_run(shop_id: int, **fields: Any) -> str:
                     assets_total=6, assets_linked=4, failures=2,
                     errors=[{"product_id": "gid://shopify/Product/7003",
                              "message": "the product would have more than 250 media"}], **fields)
+
+
+def sync_request(n_assets: int = 12, n_groups: int = 4, *, link_mode: str = "overwrite", field: str = "sku",
+                 **extra: Any) -> dict[str, Any]:
+    """A Link to Products request body as the bridge stores it (Sync.request)."""
+    return {"dry_run": False, "match": {"cloudinary_field": field, "shopify_field": field},
+            "link_mode": link_mode, "order_by": "sequence_number", **extra,
+            "assets": [{"public_id": f"shoes/g{i % n_groups}_{i}", "resource_type": "video" if i == 1 else "image",
+                        "type": "upload", "version": 1711111111, "metadata": {field: f"TR-{i % n_groups}"}}
+                       for i in range(n_assets)]}
+
+
+def identical_rerun(shop_id: int, **fields: Any) -> str:
+    """A second run of the same request: every row unchanged."""
+    products = [{"id": f"gid://shopify/Product/{800 + n}", "title": f"Trail Runner {n}", "rows": [
+        {"group_value": f"TR-{n}", "public_id": f"shoes/g{n}_{n + 4 * k}", "action": "unchanged", "position": k + 1,
+         "media_id": f"gid://shopify/MediaImage/{900 + 10 * n + k}"} for k in range(3)]} for n in range(4)]
+    fields.setdefault("request", sync_request())
+    return add_sync(shop_id, products=products, products_total=4, products_done=4, assets_total=12,
+                    assets_linked=12, **fields)
+
+
+def unlink_run(shop_id: int, **fields: Any) -> str:
+    products = [{"id": f"gid://shopify/Product/{810 + n}", "title": f"Canvas Tote {n}", "rows": [
+        {"public_id": "bags/tote_front", "action": "removed", "media_id": f"gid://shopify/MediaImage/{700 + n}",
+         "detail": "unlinked"}]} for n in range(2)]
+    fields.setdefault("request", {"product_ids": [p["id"] for p in products], "public_ids": ["bags/tote_front"]})
+    return add_sync(shop_id, kind="unlink", products=products, products_total=2, products_done=2, assets_total=2,
+                    assets_linked=0, **fields)
+
+
+def upload_run(shop_id: int, **fields: Any) -> str:
+    assets = [{"public_id": f"lookbook/spring_{n}", "resource_type": "image", "type": "upload"} for n in range(3)]
+    rows = [{"public_id": a["public_id"], "action": "created" if n < 2 else "unchanged",
+             "media_id": f"gid://shopify/MediaImage/{500 + n}",
+             "url": f"https://cdn.shopify.com/s/files/1/0001/files/spring_{n}.jpg",
+             "detail": None if n < 2 else "reused the file an earlier upload made of this version"}
+            for n, a in enumerate(assets)]
+    fields.setdefault("request", {"assets": assets})
+    fields.setdefault("assets_total", 3)
+    return add_sync(shop_id, kind="upload", unmatched=rows, products_total=0, assets_linked=3, **fields)

@@ -14,9 +14,10 @@ import pytest
 from shopify_app import credentials
 from shopify_app.extensions import db
 from shopify_app.models import Shop, utcnow
-from shopify_app.sync_views import REPORT_COLUMNS
+from shopify_app.batch_views import REPORT_COLUMNS
+from shopify_app.ui.api import ADMIN_KEYS
+from tests.support import auth_header, make_session_token
 
-from .conftest import auth_header
 from .history_data import add_sync, catalogue_run
 
 SHOP = "acme.myshopify.com"
@@ -65,7 +66,7 @@ def test_a_list_entry_is_the_bridges_status_object(app, client, make_shop):
     token = bridge_token(app, SHOP)
     bridge = client.get(f"/bridge/v1/syncs/{sync_id}", headers={"Authorization": f"Bearer {token}"}).get_json()
     [entry] = client.get("/app/api/syncs", headers=auth_header(SHOP)).get_json()["syncs"]
-    assert {k: v for k, v in entry.items() if k != "cloud_name"} == bridge
+    assert {k: v for k, v in entry.items() if k not in ADMIN_KEYS} == bridge
 
 
 def test_pages_with_a_cursor_without_gaps_or_repeats(app, client, make_shop):
@@ -128,7 +129,6 @@ def test_another_stores_runs_are_invisible_and_404(app, client, make_shop):
     "expired", "wrong-secret",
 ])
 def test_bad_session_tokens_get_401_with_the_retry_header(app, client, make_shop, headers):
-    from tests.conftest import make_session_token
 
     sync_id = seed(app, make_shop(SHOP), fn=catalogue_run)
     if headers == "expired":
@@ -163,7 +163,12 @@ def test_detail_groups_report_rows_by_product_with_admin_links(app, client, make
     assert black["admin_path"] == "products/7001"
     assert black["admin_url"] == "https://admin.shopify.com/store/acme/products/7001"
     assert [r["action"] for r in black["rows"]] == ["created", "replaced", "unchanged"]
-    assert set(black["rows"][0]) == set(REPORT_COLUMNS)
+    assert set(black["rows"][0]) == {*REPORT_COLUMNS, "thumbnail_url", "media_alt"}
+    # Each asset's Cloudinary thumbnail: a small delivery URL of the run's cloud.
+    assert black["rows"][0]["thumbnail_url"] == ("https://res.cloudinary.com/acme-production/image/upload/"
+                                                 "c_fill,w_64,h_64,f_auto,q_auto/v1/shoes/tr2-black_front")
+    # Details in a merchant's words.
+    assert black["rows"][1]["detail"] == "the asset has a new version in Cloudinary"
     assert products[1]["rows"][1]["error"] == "Shopify couldn't process the video: the file is larger than 1 GB"
     assert products[2]["status"] == "failed"
     assert products[2]["error"] == "the product would have more than 250 media"

@@ -3,79 +3,18 @@
 read well, and Copy, Regenerate, Disconnect, Generate and Revoke must work."""
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from shopify_app import credentials
 from shopify_app.extensions import db
 from shopify_app.models import Shop
-from tests.server_thread import server  # noqa: F401  (fixture)
+from tests.support import BROWSER, assert_nothing_cut_off, embedded_query, make_session_token
 
-from .conftest import embedded_query
-
-CHROMIUM = "/usr/bin/chromium"
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 SHOP = "acme.myshopify.com"
-# The README's screenshots are rewritten only on request, so a test run
-# doesn't leave the checkout modified.
-UPDATE_SCREENSHOTS = os.environ.get("ASSETLINK_UPDATE_SCREENSHOTS") == "1"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def screenshot(tmp_path):
-    """Save a full-page screenshot: into docs/ when updating them, else a temp dir."""
-    def save(page, name: str) -> Path:
-        target = (DOCS if UPDATE_SCREENSHOTS else tmp_path) / name
-        target.parent.mkdir(exist_ok=True)
-        page.screenshot(path=str(target), full_page=True)
-        assert target.stat().st_size > 10_000
-        return target
-    return save
-
-
-@pytest.fixture
-def page(browser, server):
-    context = browser.new_context(viewport={"width": 1024, "height": 800})
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
-    blocked = []
-
-    def block_cdn(route):
-        blocked.append(route.request.url)
-        route.abort()
-
-    context.route("https://cdn.shopify.com/**", block_cdn)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    problems = []
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("console", lambda msg: problems.append(f"console: {msg.text}")
-            if msg.type == "error" and "Failed to load resource" not in msg.text else None)
-    page.server = server
-    page.blocked = blocked
-    yield page
-    context.close()
-    assert problems == []
+pytestmark = BROWSER
 
 
 def open_settings(page, fragment=""):
@@ -275,9 +214,10 @@ def test_expired_session_says_reload(app, make_shop, page):
     app.config["SHOPIFY_API_SECRET"] = "rotated-secret-0123456789abcdef"
     page.get_by_role("button", name="Regenerate").click()
     alert = page.locator("#page-error")
-    expect(alert).to_be_visible()
+    # First a fresh token is tried through the bounce (no App Bridge here, so none comes).
+    expect(alert).to_be_visible(timeout=15000)
     expect(alert).to_contain_text("Session expired")
-    expect(alert).to_contain_text("Reload the page")
+    expect(alert.get_by_role("button", name="Reload")).to_be_visible()
 
 
 def test_home_page(app, make_shop, page):
@@ -288,16 +228,43 @@ def test_home_page(app, make_shop, page):
     response = page.goto(f"{page.server}/?{embedded_query(SHOP)}")
     assert response.headers["content-security-policy"] == f"frame-ancestors https://{SHOP} https://admin.shopify.com;"
     expect(page.get_by_role("heading", name="AssetLink", exact=True)).to_be_visible()
-    expect(page.locator("#home-status")).to_contain_text("connected to 1 Cloudinary product environment")
-    expect(page.get_by_role("list").filter(has_text="acme-production")).to_be_visible()
+    expect(page.locator("#home-status")).to_have_text("Connected to Cloudinary: acme-production.")
     expect(page.get_by_role("navigation")).to_contain_text("Settings")
 
     # In-app links keep the embedded query, so the next page authenticates.
-    page.get_by_role("button", name="Open settings").click()
+    page.get_by_role("button", name="Open settings", exact=True).click()
     expect(page.get_by_label("Connection code")).to_have_value(re.compile(r"^alc_"))
     assert "embedded=1" in page.url and "/settings?" in page.url
     page.get_by_role("navigation").get_by_role("link", name="Home").click()
-    expect(page.locator("#home-status")).to_contain_text("connected to 1")
+    expect(page.locator("#home-status")).to_contain_text("Connected to Cloudinary")
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_settings_fit_a_phone_and_status_messages_clear_themselves(app, make_shop, page, screenshot, width):
+    from playwright.sync_api import expect
+
+    make_shop(SHOP)
+    redeem(app, current_code(app), "acme-production-with-a-long-cloud-name", "Production")
+    page.set_viewport_size({"width": width, "height": 900})
+    open_settings(page)
+    expect(page.get_by_label("Connection code")).to_have_value(re.compile(r"^alc_"))
+    expect(page.locator("#environments-table")).to_be_visible()
+    assert_nothing_cut_off(page)
+    page.get_by_role("button", name="Regenerate").click()
+    status = page.locator("#connection-status")
+    expect(status).to_contain_text("New code generated")
+    expect(page.locator(".toast")).to_contain_text("New code generated")
+    # Cleared after a few seconds, toast and all.
+    expect(status).to_be_empty(timeout=9000)
+    expect(page.locator(".toast")).to_have_count(0)
+
+    page.get_by_role("button", name="API Keys").click()
+    page.get_by_label("Label").fill("PIM nightly import for the spring catalogue")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.get_by_label("API key", exact=True)).to_have_value(re.compile(r".+"))
+    assert_nothing_cut_off(page)
+    if width == 400:
+        screenshot(page, "settings-api-keys-phone.png")
 
 
 def test_with_app_bridge_each_call_gets_a_fresh_token_and_a_stale_one_is_retried(app, make_shop, page):
@@ -306,7 +273,6 @@ def test_with_app_bridge_each_call_gets_a_fresh_token_and_a_stale_one_is_retried
     first token is already expired, and the page must retry with a new one."""
     from playwright.sync_api import expect
 
-    from tests.conftest import make_session_token
 
     make_shop(SHOP)
     minted = []
@@ -327,3 +293,53 @@ def test_with_app_bridge_each_call_gets_a_fresh_token_and_a_stale_one_is_retried
     page.get_by_role("button", name="Copy").click()
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
     assert "Connection code copied to the clipboard." in page.evaluate("window.toasts")
+
+
+def test_files_clean_up_is_opt_in(app, make_shop, page):
+    """The setting behind "Remove AssetLink files no product uses" (admin-undo's
+    GET/PUT /app/api/files/cleanup/settings; served here by the test until
+    that work is merged)."""
+    from playwright.sync_api import expect
+
+    make_shop(SHOP)
+    stored = {"enabled": False}
+    puts = []
+
+    def setting(route):
+        if route.request.method == "PUT":
+            puts.append(route.request.post_data_json)
+            stored.update(route.request.post_data_json)
+        route.fulfill(status=200, json=stored)
+
+    page.route(re.compile(r".*/app/api/files/cleanup/settings$"), setting)
+    open_settings(page, "#files")
+    box = page.get_by_label("Allow AssetLink to remove its own files that no product uses")
+    expect(box).to_be_enabled()
+    expect(box).not_to_be_checked()
+    box.check()
+    expect(page.locator("#cleanup-status")).to_contain_text("Clean-up is on")
+    assert puts == [{"enabled": True}]
+    assert_nothing_cut_off(page)
+
+
+def test_with_several_environments_a_new_key_names_its_own(app, make_shop, page):
+    """Issue 10.7 in the admin: with more than one Cloudinary environment
+    connected, the merchant picks the one a new API key delivers from."""
+    from playwright.sync_api import expect
+
+    make_shop(SHOP)
+    redeem(app, current_code(app), "acme-production", "Production")
+    redeem(app, current_code(app), "acme-staging", "Staging")
+    sent = []
+    page.on("request", lambda request: sent.append(request.post_data_json)
+            if request.method == "POST" and request.url.endswith("/app/api/api-keys") else None)
+    open_settings(page, "#api-keys")
+    environment = page.get_by_label("Cloudinary environment")
+    expect(environment).to_be_visible()
+    environment.select_option("acme-staging")
+    page.get_by_label("Label").fill("Staging PIM")
+    page.get_by_role("button", name="Generate").click()
+    row = page.locator("#api-keys-body s-table-row").filter(has_text="Staging PIM")
+    expect(row).to_contain_text("acme-staging")
+    assert sent == [{"label": "Staging PIM", "cloud_name": "acme-staging"}]
+    assert_nothing_cut_off(page)

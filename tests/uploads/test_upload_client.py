@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 
 from cloudinary_bridge.client import BridgeClient, BridgeError
-from tests.bridge.test_client import server, settings_code_over_http  # noqa: F401  (fixture)
+from tests.support import settings_code_over_http
 
 
-def test_upload_links_and_unlink_through_the_client(app, server, sim_shop):  # noqa: F811
+def test_upload_links_and_unlink_through_the_client(app, server, sim_shop):
     app.config["RQ_IS_ASYNC"] = False
     shop = sim_shop(products=[{"title": "Blue Shirt", "variants": [{"sku": "ABC-1"}]}])
     bridge = BridgeClient(server)

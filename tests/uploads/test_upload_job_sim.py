@@ -11,7 +11,7 @@ from jobs.upload_job import UploadRun
 from shopify_app import crypto
 from shopify_app.extensions import db
 from shopify_app.models import Shop, StoreFile
-from tests.bridge.conftest import bearer, connect
+from tests.support import bearer, connect
 
 FILES = """query { files(first: 100) { nodes { id alt fileStatus
   ... on MediaImage { image { url } originalSource { url } }
@@ -209,14 +209,14 @@ def test_abort_stops_before_the_next_batch_of_files(app, client, store, monkeypa
     response = client.post("/bridge/v1/uploads", json={"assets": [image(f"b/{i}") for i in range(3)]},
                            headers=bearer(token))
     upload_id = response.get_json()["id"]
-    real = UploadRun.upload_batch
+    real = UploadRun.upload_chunk
 
     def batch_then_abort(self, plans):
         real(self, plans)
         with db.engine.begin() as connection:
             connection.execute(update(Sync).where(Sync.id == upload_id).values(abort_requested=True))
 
-    monkeypatch.setattr(UploadRun, "upload_batch", batch_then_abort)
+    monkeypatch.setattr(UploadRun, "upload_chunk", batch_then_abort)
     with app.app_context():
         assert run_upload(upload_id) == "aborted"
     status = client.get(f"/bridge/v1/uploads/{upload_id}", headers=bearer(token)).get_json()

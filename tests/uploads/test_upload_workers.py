@@ -8,7 +8,7 @@ import pytest
 
 from shopify_app.extensions import db
 from shopify_app.models import Sync
-from tests.bridge.conftest import bearer, connect
+from tests.support import bearer, connect
 
 
 @pytest.mark.slow

@@ -1,0 +1,73 @@
+"""The pure parts of automation: reading notification bodies, rules'
+filters and values, search results corrected by fresh Admin API reads, and
+the signature check."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from jobs.automation.events import read_notice
+from jobs.automation.relink import _fresh
+from jobs.automation.rules import AutomationRule
+from shopify_app.cloudinary_admin import notification_signature_problem
+
+RULE = {"match": {"cloudinary_field": "sku", "shopify_field": "sku"}, "link_mode": "append",
+        "filter": {"folder": "products", "tags": ["approved"]}}
+
+
+@pytest.mark.parametrize(("body", "kind", "public_ids", "hints"), [
+    ({"notification_type": "upload", "asset_id": "a", "public_id": "p"}, "upload", ["p"], []),
+    ({"notification_type": "rename", "asset_id": "a", "from_public_id": "old", "to_public_id": "new"}, "rename",
+     ["new", "old"], []),
+    ({"notification_type": "delete", "resources": [{"asset_id": "a", "public_id": "p"}, {"public_id": "q"}]},
+     "delete", ["p", "q"], []),
+    ({"notification_type": "resource_metadata_changed",
+      "resources": {"p": {"asset_id": "a", "previous_metadata": {"sku": "OLD-1"}, "new_metadata": {"sku": "N"}}}},
+     "resource_metadata_changed", ["p"], [["sku", "OLD-1"]]),
+    ({"notification_type": "resource_tags_changed",
+      "resources": [{"asset_id": "a", "public_id": "p", "added": ["x"], "removed": ["y"]}]},
+     "resource_tags_changed", ["p"], [["tags", "y"]]),
+])
+def test_notification_bodies(body, kind, public_ids, hints):
+    notice = read_notice(body)
+    assert (notice.notification_type, notice.public_ids, notice.hints, notice.ignored) == (kind, public_ids, hints,
+                                                                                         None)
+
+
+@pytest.mark.parametrize("body", [[], "x", {"notification_type": "eager"}, {"notification_type": "upload"},
+                                  {"notification_type": "delete", "resources": "nope"}])
+def test_bodies_that_change_nothing_are_ignored(body):
+    assert read_notice(body).ignored
+
+
+def test_a_rule_follows_its_folder_and_tags_and_reads_list_values():
+    rule = AutomationRule.model_validate(RULE)
+    asset = {"asset_folder": "products/shoes", "tags": ["approved", "x"], "metadata": {"sku": [" A-1 ", "B-2", ""]}}
+    assert rule.follows(asset) and rule.values_of(asset) == ["A-1", "B-2"]
+    assert not rule.follows({**asset, "asset_folder": "productsX"})
+    assert not rule.follows({**asset, "tags": ["x"]})
+
+
+def test_search_results_are_corrected_by_fresh_reads():
+    found = [{"asset_id": "1", "public_id": "kept"}, {"asset_id": "2", "public_id": "stale-name"},
+             {"asset_id": "3", "public_id": "deleted"}]
+    current = {"2": {"asset_id": "2", "public_id": "new-name"}, "4": {"asset_id": "4", "public_id": "just-uploaded"}}
+    assert [r["public_id"] for r in _fresh(found, current, vanished={"deleted", "stale-name"})] == [
+        "kept", "new-name", "just-uploaded"]
+
+
+def test_signatures_sha1_sha256_window_and_forgeries():
+    body, secret, now = json.dumps({"a": 1}).encode(), "s3cret", 1_800_000_000
+    sha1 = hashlib.sha1(body + b"1800000000" + secret.encode()).hexdigest()
+    sha256 = hashlib.sha256(body + b"1800000000" + secret.encode()).hexdigest()
+    assert notification_signature_problem(body, "1800000000", sha1, secret, now=now) is None
+    assert notification_signature_problem(body, "1800000000", sha256.upper(), secret, now=now) is None
+    assert notification_signature_problem(body, "1800000000", sha1, "other", now=now)
+    assert notification_signature_problem(body + b" ", "1800000000", sha1, secret, now=now)
+    assert notification_signature_problem(body, "1800000000", sha1, secret, now=now + 7201)
+    assert notification_signature_problem(body, "1800000000", sha1, secret, now=now - 3600)
+    assert notification_signature_problem(body, "18e8", sha1, secret, now=now)
+    assert notification_signature_problem(body, None, sha1, secret, now=now)
+    assert notification_signature_problem(b"\xff", "1800000000", sha1, secret, now=now)

@@ -1,0 +1,54 @@
+"""How report rows change what AssetLink has linked where (jobs.asset_links.fold, pure)."""
+from __future__ import annotations
+
+from jobs.asset_links import fold
+
+
+def row(action, product_id="P1", public_id="a", media_id=None, group_value="SKU-1"):
+    return {"action": action, "product_id": product_id, "public_id": public_id, "media_id": media_id,
+            "group_value": group_value}
+
+
+def test_a_syncs_own_media_rows_are_recorded_under_their_group_per_media():
+    forget_pairs, forget, write = fold("sync", [
+        row("created", media_id="M1"), row("unchanged", public_id="b", media_id="M2"),
+        row("created", media_id="F9"),                                   # the same asset's swatch file
+        row("skipped", public_id="c"), row("failed", public_id="d")])
+    assert forget_pairs == set() and forget == set()
+    assert write == {("P1", "a", "M1"): "SKU-1", ("P1", "a", "F9"): "SKU-1", ("P1", "b", "M2"): "SKU-1"}
+
+
+def test_a_syncs_removed_row_forgets_that_media_only():
+    # A duplicate of the asset taken off after the copy that stays was reported.
+    forget_pairs, forget, write = fold("sync", [row("unchanged", media_id="M1"), row("removed", media_id="M7"),
+                                                row("created", product_id="P2", media_id="M2"),
+                                                row("removed", product_id="P2", media_id="M2")])
+    assert forget_pairs == set()
+    assert forget == {("P1", "a", "M7"), ("P2", "a", "M2")}
+    assert write == {("P1", "a", "M1"): "SKU-1"}
+
+
+def test_media_recorded_after_its_removal_in_the_same_batch_stands():
+    assert fold("sync", [row("removed", media_id="M1"), row("created", media_id="M1")]) == (
+        set(), set(), {("P1", "a", "M1"): "SKU-1"})
+
+
+def test_an_unlink_forgets_the_asset_on_that_product_and_records_nothing():
+    forget_pairs, forget, write = fold("unlink", [row("removed", media_id="M1"),
+                                                  row("unchanged", public_id="b", media_id="M2")])
+    assert forget_pairs == {("P1", "a")} and forget == set() and write == {}
+
+
+def test_rows_without_a_product_or_an_asset_change_nothing():
+    assert fold("sync", [row("created", product_id=None), row("created", public_id=None),
+                         row("removed", public_id=None, media_id="M3")]) == (set(), set(), {})
+
+
+def test_media_less_entries_are_recorded_with_an_empty_media_key():
+    assert fold("sync", [row("created")])[2] == {("P1", "a", ""): "SKU-1"}
+
+
+def test_an_undo_forgets_the_media_it_took_off():
+    from jobs.asset_links import taken_off
+    assert taken_off([row("removed", public_id=None, media_id="M1"), row("moved", media_id="M2"),
+                      row("removed", media_id=None), row("replaced", media_id="F1")]) == {("P1", "M1")}
