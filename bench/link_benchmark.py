@@ -1,4 +1,8 @@
-"""Benchmark the Link to Products executor on a simulated store (not a test).
+"""EXECUTOR ONLY: benchmark the Link to Products executor alone on a simulated store (not a test).
+
+This is not what a merchant gets: it skips the bridge, the job, the worker
+process, matching and the database. bench/merchant_path.py measures the whole
+path; this one isolates the executor's requests and cost.
 
     .venv/bin/python bench/link_benchmark.py                       # 250 products x 4 images
     .venv/bin/python bench/link_benchmark.py --products 10000      # 10,000 x 4 = 40,000 images
@@ -30,22 +34,32 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import requests  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+import requests
+from werkzeug.serving import make_server
 
-from jobs.executor import ExecutorOptions, MemoryJournal, execute, read_product_states  # noqa: E402
-from jobs.planner import ProductMatch, Settings, SyncRequest, plan_sync  # noqa: E402
-from shopify_app.admin_api.client import AdminApiClient  # noqa: E402
-from shopify_sim import create_app  # noqa: E402
-from shopify_sim.throttle import PLANS  # noqa: E402
+from jobs.executor import ExecutorOptions, MemoryJournal, execute, read_product_states
+from jobs.planner import ProductMatch, Settings, SyncRequest, plan_sync
+from shopify_app.admin_api.client import AdminApiClient
+from shopify_sim import create_app, standin
+from shopify_sim.throttle import PLANS
 
 DOMAIN = "bench.myshopify.com"
 CLOUD = "bench-cloud"
 
 
+def start_delivery() -> str:
+    """A local stand-in for res.cloudinary.com (shopify_sim.standin): the
+    simulator downloads every source, as Shopify does, and reaches only
+    the origins SIM_FETCH_ORIGINS maps."""
+    server = standin.make_server()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}"
+
+
 def start_simulator(processing_delay: float, job_delay: float) -> tuple[Any, Any, str, threading.Thread]:
     app = create_app({"SIM_PROCESSING_DELAY": processing_delay, "SIM_JOB_DELAY": job_delay,
-                      "SIM_WEBHOOK_THREAD": False})
+                      "SIM_WEBHOOK_THREAD": False,
+                      "SIM_FETCH_ORIGINS": {"https://res.cloudinary.com": start_delivery()}})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     app.config["SIM_BASE_URL"] = base
@@ -123,7 +137,7 @@ def report(label: str, figures: dict[str, Any], products: int, images: int, buck
     cost = figures["actual_cost"]
     floor = max(0.0, cost - bucket) / rate
     simple_floor = cost / rate
-    print(f"\n== {label}")
+    print(f"\n== EXECUTOR ONLY (no bridge, job, worker, matching or database): {label}")
     server = figures.get("server_s")
     print(f"wall time            {figures['wall_s']:.1f} s"
           + (f"   (of which the simulator computing answers: {server:.1f} s)" if server is not None else ""))

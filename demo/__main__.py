@@ -1,9 +1,12 @@
 """The end-to-end demo: `bin/demo` (or `python -m demo`).
 
-Starts the Shopify simulator, the app and a worker; seeds a store; installs
+Starts the Shopify simulator, the local Cloudinary, the app, a worker and
+the scheduler (which resumes a batch whose worker died); seeds a store; installs
 the app the way Shopify's admin does; connects Cloudinary with the code from
 the Settings page; links sample assets in every link mode; prints what
-changed; then keeps running for a person to open the pages.
+changed; turns automation on and shows the store following Cloudinary by
+itself (an upload appears, a deletion disappears, a product created later
+receives its images); then keeps running for a person to open the pages.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import requests
 from cryptography.fernet import Fernet
 
 from cloudinary_bridge.client import BridgeClient, BridgeError
+from shopify_app.batch_status import BatchStatus
 
 from .catalogue import PRODUCTS, SYNCS
 from .processes import ProcessGroup, free_port, redis_available, wait_for_http
@@ -34,7 +38,8 @@ def say(text: str = "") -> None:
     print(text, flush=True)
 
 
-def environment(args, sim_port: int, app_port: int, workdir: str, use_redis: bool) -> dict[str, str]:
+def environment(args, sim_port: int, app_port: int, workdir: str, use_redis: bool,
+                cloudinary_port: int) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "SHOPIFY_API_KEY": CLIENT_ID,
@@ -46,6 +51,9 @@ def environment(args, sim_port: int, app_port: int, workdir: str, use_redis: boo
         "REDIS_URL": args.redis_url,
         "REDIS_KEY_PREFIX": f"assetlink-demo-{secrets.token_hex(4)}",
         "SHOPIFY_SHOP_ORIGIN": f"http://127.0.0.1:{sim_port}/{{shop}}",
+        # The local Cloudinary (python -m cloudinary_sim): automation's Admin and Search API calls go there.
+        "CLOUDINARY_API_ORIGIN": f"http://127.0.0.1:{cloudinary_port}",
+        "AUTOMATION_DEBOUNCE_SECONDS": "1",
         # Lets the completion webhook and other outbound calls reach loopback.
         "ASSETLINK_DEVELOPMENT": "1",
         "RQ_IS_ASYNC": "1" if use_redis else "0",
@@ -60,7 +68,9 @@ def run(args) -> int:
     sim_port, app_port = args.sim_port or free_port(), args.app_port or free_port()
     sim, app_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{app_port}"
     use_redis = redis_available(args.redis_url)
-    env = environment(args, sim_port, app_port, workdir, use_redis)
+    cloudinary_port = free_port()
+    cloudinary_origin = f"http://127.0.0.1:{cloudinary_port}"
+    env = environment(args, sim_port, app_port, workdir, use_redis, cloudinary_port)
     group = ProcessGroup(workdir)
     try:
         say(f"AssetLink demo (logs and database in {workdir})")
@@ -69,17 +79,28 @@ def run(args) -> int:
         subprocess.run([sys.executable, "-m", "flask", "--app", "shopify_app", "db", "upgrade"], env=env,
                        check=True, cwd=ROOT, capture_output=True)
 
-        say(f"2. Starting the Shopify simulator on {sim}, the app on {app_url}"
-            + (" and an RQ worker" if use_redis else ""))
+        say(f"2. Starting the Shopify simulator on {sim}, the local Cloudinary on {cloudinary_origin}, the app on "
+            f"{app_url}" + (", an RQ worker and the scheduler" if use_redis else ""))
+        # Shopify downloads every image it is given; the demo's Cloudinary
+        # delivery host is a local stand-in serving generated images.
+        delivery_port = free_port()
+        group.start("delivery", ["-m", "shopify_sim.standin", "--port", str(delivery_port)], env)
         group.start("simulator", ["-m", "shopify_sim", "--port", str(sim_port), "--processing-delay", "0.5",
-                                  "--webhook-retry-scale", "0.001"], env)
+                                  "--webhook-retry-scale", "0.001",
+                                  "--fetch-origin", f"https://res.cloudinary.com=http://127.0.0.1:{delivery_port}"],
+                    env)
+        group.start("cloudinary", ["-m", "cloudinary_sim", "--port", str(cloudinary_port),
+                                   "--notification-retry-scale", "0.001"], env)
         group.start("app", ["-m", "flask", "--app", "shopify_app", "run", "--port", str(app_port),
                             "--no-reload"], env)
         if use_redis:
             group.start("worker", ["-m", "jobs.worker"], env)
+            group.start("scheduler", ["-m", "jobs.scheduler"], env)
         else:
             say(f"   No Redis at {args.redis_url}: jobs run inside the app process instead of a worker.")
         wait_for_http(f"{sim}/_sim/webhooks", group)
+        wait_for_http(f"http://127.0.0.1:{delivery_port}/", group)
+        wait_for_http(f"{cloudinary_origin}/_sim/environments", group)
         wait_for_http(f"{app_url}/bridge/v1/openapi.json", group)
 
         say("3. Registering the app with the simulator (from shopify.app.toml) and creating the store")
@@ -123,7 +144,7 @@ def run(args) -> int:
             say(f"   [{sync['status']}] {spec['title']}: {progress['assets_linked']} assets linked to "
                 f"{progress['products_done']}/{progress['products_total']} products"
                 + (f", errors: {sync['errors']}" if sync["errors"] else ""))
-            if sync["status"] not in ("succeeded",):
+            if sync["status"] != BatchStatus.SUCCEEDED:
                 raise RuntimeError(f"sync {sync['id']} ended {sync['status']}")
 
         say("7. Running the first sync again: nothing to do, so no write requests")
@@ -139,6 +160,16 @@ def run(args) -> int:
         print_changes(before, after)
         # For the demo's own test (and for a curious reader): the whole store.
         Path(workdir, "final-state.json").write_text(json.dumps(after, indent=1))
+        say("9. Automation: Cloudinary changes reach the store by themselves")
+        from .automation import AutomationDemo
+        followed = AutomationDemo(say, sim=sim, shop=SHOP, cloudinary_origin=cloudinary_origin, bridge=bridge,
+                                  app_url=app_url, shopify_secret=env["SHOPIFY_API_SECRET"],
+                                  timeout=args.timeout).run()
+        Path(workdir, "automation-state.json").write_text(json.dumps(followed, indent=1))
+        say("10. Storefront previews: the Cloudinary gallery block over each product")
+        from storefront_preview.demo_pages import write_previews
+        for title, page, count in write_previews(sim, SHOP, CLIENT_ID, Path(workdir, "storefront")):
+            say(f"   {title + ':':<16} {page.as_uri()}" + ("" if count else "  (no AssetLink assets)"))
         say()
         say("Open the app as the merchant would (each link opens it in the simulated admin):")
         say(f"   Settings:     {sim}/_sim/shops/{SHOP}/apps/{CLIENT_ID}/open?path=/settings")
