@@ -13,8 +13,11 @@ The fold over a batch's report rows, in report order:
 - an unlink's "removed" row forgets every record of that asset on that
   product (gallery media and swatch file alike);
 - an undo's "removed" rows (media the undone run added, taken off again)
-  forget that media on that product; what an undo puts back is not recorded
-  again (its rows don't carry the group it was linked under).
+  forget that media on that product; its "moved" and "replaced" rows that
+  name an asset (media the undone run had taken off, put back; a variant
+  image or swatch file as it was) record it again under the group the
+  undone run reported it with (an unlink's rows carry the group its link
+  had, so undoing an unlink restores the records as they were).
 Dry runs change nothing in a store, so they record nothing."""
 from __future__ import annotations
 
@@ -62,6 +65,14 @@ def taken_off(rows: Iterable[Mapping[str, Any]]) -> set[Pair]:
             if row.get("action") == "removed" and row.get("product_id") and row.get("media_id")}
 
 
+def put_back(rows: Iterable[Mapping[str, Any]]) -> dict[Key, str | None]:
+    """Media an undo put back that the undone run reported as an asset's:
+    key -> group value (pure)."""
+    return {(row["product_id"], row["public_id"], row["media_id"]): row.get("group_value") for row in rows
+            if row.get("action") in ("moved", "replaced") and row.get("product_id") and row.get("public_id")
+            and row.get("media_id")}
+
+
 def record(sync: Sync, rows: list[Mapping[str, Any]]) -> None:
     """Apply a batch's report rows (as written to sync_items) to the links,
     in the caller's transaction."""
@@ -72,15 +83,21 @@ def record(sync: Sync, rows: list[Mapping[str, Any]]) -> None:
         if media := taken_off(rows):
             db.session.execute(delete(AssetLink).where(
                 shop, tuple_(AssetLink.product_id, AssetLink.media_key).in_(sorted(media))))
+        _write(sync, set(), put_back(rows))
         return
     forget_pairs, forget, write = fold(sync.kind, rows)
     if forget_pairs:
         db.session.execute(delete(AssetLink).where(
             shop, tuple_(AssetLink.product_id, AssetLink.public_id).in_(sorted(forget_pairs))))
+    _write(sync, forget, write)
+
+
+def _write(sync: Sync, forget: set[Key], write: dict[Key, str | None]) -> None:
+    """Forget these media and (re)record those, in the caller's transaction."""
     if forget or write:
         db.session.execute(delete(AssetLink).where(
-            shop, tuple_(AssetLink.product_id, AssetLink.public_id, AssetLink.media_key).in_(
-                sorted(forget | set(write)))))
+            AssetLink.shop_id == sync.shop_id, tuple_(AssetLink.product_id, AssetLink.public_id,
+                                                      AssetLink.media_key).in_(sorted(forget | set(write)))))
     if write:
         now = utcnow()
         db.session.execute(insert(AssetLink), [
@@ -118,13 +135,15 @@ def linked_public_ids(shop_id: int, cloud_name: str, limit: int) -> list[str]:
         .group_by(AssetLink.public_id).order_by(last.desc(), AssetLink.public_id).limit(limit)))
 
 
-def own_media(shop_id: int, product_id: str) -> set[str]:
-    """Media and file ids AssetLink made for this product."""
-    return set(db.session.scalars(select(AssetLink.media_key).where(
-        AssetLink.shop_id == shop_id, AssetLink.product_id == product_id, AssetLink.media_key != "")))
-
-
-def own_files(shop_id: int, product_id: str) -> dict[str, str]:
-    """File id -> public ID of what AssetLink made for this product (gallery media and swatch files)."""
-    return dict(db.session.execute(select(AssetLink.media_key, AssetLink.public_id).where(
+def own_media(shop_id: int, product_id: str) -> dict[str, str | None]:
+    """Media and file ids AssetLink made for this product -> the group value each is linked under."""
+    return dict(db.session.execute(select(AssetLink.media_key, AssetLink.group_value).where(
         AssetLink.shop_id == shop_id, AssetLink.product_id == product_id, AssetLink.media_key != "")).all())
+
+
+def own_files(shop_id: int, product_id: str) -> dict[str, tuple[str, str | None]]:
+    """File id -> (public ID, group value) of what AssetLink made for this
+    product (gallery media and swatch files)."""
+    return {media_key: (public_id, group) for media_key, public_id, group in db.session.execute(
+        select(AssetLink.media_key, AssetLink.public_id, AssetLink.group_value).where(
+            AssetLink.shop_id == shop_id, AssetLink.product_id == product_id, AssetLink.media_key != ""))}

@@ -18,7 +18,7 @@ after-state (jobs.undo_record), in the run's order, a chunk at a time:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from sqlalchemy import delete, select
 
@@ -51,6 +51,12 @@ def run_undo(undo_id: str) -> str:
     return run_as_head(undo_id, UndoRun)
 
 
+class Named(NamedTuple):
+    """The asset a media id was reported with by the undone run."""
+    public_id: str
+    group_value: str | None
+
+
 @dataclass
 class Undoing:
     """One product being put back: its decision and what came of it."""
@@ -58,7 +64,7 @@ class Undoing:
     product: SyncProduct
     plan: UndoPlan
     work: ProductWork
-    names: dict[str, str]                     # media id -> public ID (from the undone run's report)
+    names: dict[str, Named]                   # media id -> its asset (from the undone run's report)
     errors: list[str] = field(default_factory=list)
     rows: list[Action] = field(default_factory=list)
 
@@ -132,15 +138,15 @@ class UndoRun(ProductBatchRun):
         db.session.commit()
 
     @staticmethod
-    def media_names(target: str, product_ids: Sequence[str]) -> dict[str, dict[str, str]]:
-        """Per product, media id -> public ID, from the undone run's report."""
-        names: dict[str, dict[str, str]] = {}
-        for product_id, media_id, public_id in db.session.execute(select(
-                SyncItem.product_id, SyncItem.media_id, SyncItem.public_id).where(
+    def media_names(target: str, product_ids: Sequence[str]) -> dict[str, dict[str, Named]]:
+        """Per product, media id -> the asset the undone run reported it with."""
+        names: dict[str, dict[str, Named]] = {}
+        for product_id, media_id, public_id, group_value in db.session.execute(select(
+                SyncItem.product_id, SyncItem.media_id, SyncItem.public_id, SyncItem.group_value).where(
                 SyncItem.sync_id == target, SyncItem.product_id.in_(list(product_ids)),
-                SyncItem.media_id.is_not(None))):
+                SyncItem.media_id.is_not(None)).order_by(SyncItem.id)):
             if public_id and product_id and media_id:
-                names.setdefault(product_id, {})[media_id] = public_id
+                names.setdefault(product_id, {})[media_id] = Named(public_id, group_value)
         return names
 
     # -- writing ------------------------------------------------------------------------------
@@ -241,28 +247,34 @@ def _product_work(state: ReadState) -> ProductWork:
 
 def _rows(undoing: Undoing) -> list[Action]:
     """The report of one restored product: a row per change."""
-    plan, work, names = undoing.plan, undoing.work, undoing.names
+    plan, work = undoing.plan, undoing.work
+
+    def named(media_id: str | None) -> tuple[str | None, str | None]:
+        """(public ID, group value), so the links record what undo puts back."""
+        known = undoing.names.get(media_id or "")
+        return (known.public_id, known.group_value) if known else (None, None)
+
     rows = []
     for media_id in plan.detach:
         error = work.removal_errors.get(media_id)
-        rows.append(Action("failed", names.get(media_id), media_id=media_id, reason=error) if error else
-                    Action("removed", names.get(media_id), media_id=media_id,
+        rows.append(Action("failed", *named(media_id), media_id=media_id, reason=error) if error else
+                    Action("removed", *named(media_id), media_id=media_id,
                            reason="undo: the run added this media; taken off the product (it stays in Files)"))
     position = {m: i for i, m in enumerate(plan.gallery or (), start=1)}
     for media_id in plan.reattach:
         ok = media_id in work.reattached
         why = next((e for e in undoing.errors if media_id in e), "undo: could not be put back on the product")
-        rows.append(Action("moved" if ok else "failed", names.get(media_id), position=position.get(media_id),
+        rows.append(Action("moved" if ok else "failed", *named(media_id), position=position.get(media_id),
                            media_id=media_id, reason="undo: put back on the product" if ok else why))
     if plan.gallery is not None:
         rows.append(Action("moved", None, reason="undo: the gallery order as it was before the run"))
     if plan.productmedia is not None:
         rows.append(Action("replaced", None, reason=f"undo: {NAMESPACE}.{KEY} as it was before the run"))
     for variant, _, image in plan.variants:
-        rows.append(Action("replaced", names.get(image or ""), media_id=image,
+        rows.append(Action("replaced", *named(image), media_id=image,
                            reason=f"undo: the image of variant {variant} as it was before the run"))
     for owner, file_id in plan.swatches:
-        rows.append(Action("replaced" if file_id else "removed", None, media_id=file_id,
+        rows.append(Action("replaced" if file_id else "removed", *named(file_id), media_id=file_id,
                            reason=f"undo: {NAMESPACE}.{SWATCH_KEY} of {owner} as it was before the run"))
     # Errors no row above shows (the order, variant images, metafields).
     shown = {m for m in plan.detach if m in work.removal_errors} | set(plan.reattach) - work.reattached

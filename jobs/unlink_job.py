@@ -23,7 +23,7 @@ unlink is a `Sync` of kind `unlink` with SyncProduct and SyncItem rows.
 from __future__ import annotations
 
 import functools
-from typing import Any, Collection, Iterable
+from typing import Any, Collection, Iterable, Mapping, NamedTuple
 
 from sqlalchemy import delete
 
@@ -45,11 +45,23 @@ from .sync_journal import SyncJournal
 from .undo_plan import snapshot_of
 from .undo_record import record_after, record_before
 
-def plan_unlink(state: ReadState, public_ids: Iterable[str], ours: Collection[str],
+
+class SwatchTarget(NamedTuple):
+    """A `cloudinary.swatch` metafield an unlink takes off: its owner (product
+    or variant), the file AssetLink made, and the link it came from."""
+    owner: str
+    file_id: str
+    public_id: str
+    group_value: str | None
+
+
+def plan_unlink(state: ReadState, public_ids: Iterable[str], ours: Mapping[str, str | None],
                 swatches: Collection[str] = ()) -> ProductPlan:
     """What unlinking `public_ids` from this product does (pure).
 
-    `ours`: media ids our records say AssetLink made for this product;
+    `ours`: media ids our records say AssetLink made for this product, with
+    the group value each is linked under (carried on the "removed" rows, so
+    an undo of the unlink records the link again as it was);
     `swatches`: public IDs unlinked as this product's swatches (reported
     on their own rows). Public IDs match an entry's public ID as listed or
     without its cache-busting `v<time>/` prefix."""
@@ -79,7 +91,7 @@ def plan_unlink(state: ReadState, public_ids: Iterable[str], ours: Collection[st
                                     reason="AssetLink's records do not show it created this media: the media is "
                                            "left on the product; the entry is removed from productmedia_v1"))
             else:
-                removals.append(Action("removed", public_id, media_id=media_id, reason="unlinked"))
+                removals.append(Action("removed", public_id, ours[media_id], media_id=media_id, reason="unlinked"))
     leaving = {a.media_id for a in removals if a.media_id}
     keep = tuple(e for i, e in enumerate(state.productmedia) if i not in dropped)
     return ProductPlan(
@@ -134,7 +146,7 @@ class UnlinkRun(ProductBatchRun):
         return SyncJournal(self.sync.shop_id)
 
     def plan_chunk(self, chunk: list[SyncProduct], states: dict[str, ReadState], public_ids: list[str],
-                   swatches: dict[str, list[tuple[str, str, str]]]) -> list[ProductPlan]:
+                   swatches: dict[str, list[SwatchTarget]]) -> list[ProductPlan]:
         """Each product's unlink plan; products that no longer exist end failed here."""
         journalled: dict[str, list[str]] = {}
         for record in self.journal.records([p.product_id for p in chunk]):
@@ -149,10 +161,11 @@ class UnlinkRun(ProductBatchRun):
                 gone.append((product, "failed", [Action("failed", p, reason="the product no longer exists")
                                                  for p in public_ids], "the product no longer exists"))
                 continue
-            ours = asset_links.own_media(self.sync.shop_id, product.product_id) | {
-                m for m in journalled.get(product.product_id, ()) if m}
+            # Media an interrupted run made (journalled) are ours, under no known group.
+            ours = {**{m: None for m in journalled.get(product.product_id, ()) if m},
+                    **asset_links.own_media(self.sync.shop_id, product.product_id)}
             plan = plan_unlink(state, public_ids, ours,
-                               {public_id for _, _, public_id in swatches.get(product.product_id, [])})
+                               {target.public_id for target in swatches.get(product.product_id, [])})
             product.product_title = plan.title
             product.status = "planned"
             plans.append(plan)
@@ -164,13 +177,13 @@ class UnlinkRun(ProductBatchRun):
         return plans
 
     def finish_chunk(self, products: dict[str, SyncProduct], results: list[ProductResult],
-                     swatches: dict[str, list[tuple[str, str, str]]]) -> None:
+                     swatches: dict[str, list[SwatchTarget]]) -> None:
         """Swatches come off after the galleries (after an abort only for
         products whose writes had begun); then the report."""
         stopping = self.abort_requested()
         results = [r for r in results if r.status != "stopped" and not (
             stopping and swatches.get(r.product_id) and r.status not in ("succeeded", "partially_succeeded"))]
-        swatch_rows = self.unlink_swatches([(r.product_id, *target) for r in results
+        swatch_rows = self.unlink_swatches([(r.product_id, target) for r in results
                                             for target in swatches.get(r.product_id, [])])
         record_after(self.sync.id, results, self._removed_swatches(results, swatches, swatch_rows))
         ended = []
@@ -182,21 +195,20 @@ class UnlinkRun(ProductBatchRun):
         self.finish_products(ended)
 
     @staticmethod
-    def _removed_swatches(results: list[ProductResult], swatches: dict[str, list[tuple[str, str, str]]],
+    def _removed_swatches(results: list[ProductResult], swatches: dict[str, list[SwatchTarget]],
                           rows: dict[str, list[Action]]) -> dict[str, list[str]]:
         """Per product, the owners whose swatch this chunk deleted."""
         out: dict[str, list[str]] = {}
         for result in results:
             removed = {a.media_id for a in rows.get(result.product_id, []) if a.action == "removed"}
-            out[result.product_id] = [owner for owner, file_id, _ in swatches.get(result.product_id, [])
-                                      if file_id in removed]
+            out[result.product_id] = [target.owner for target in swatches.get(result.product_id, [])
+                                      if target.file_id in removed]
         return out
 
-    def swatch_targets(self, states: list[ReadState], public_ids: list[str]
-                       ) -> dict[str, list[tuple[str, str, str]]]:
+    def swatch_targets(self, states: list[ReadState], public_ids: list[str]) -> dict[str, list[SwatchTarget]]:
         """Per product, the `cloudinary.swatch` metafields (product or
-        variant) to take off: (owner, file id, public ID) where the file it
-        references is one AssetLink made of one of these assets."""
+        variant) to take off: those whose file is one AssetLink made of one
+        of these assets."""
         owners = {owner: state.product_id for state in states for owner in (state.product_id, *state.variant_ids)}
         if not owners:
             return {}
@@ -213,29 +225,29 @@ class UnlinkRun(ProductBatchRun):
                     referenced[owner] = file_id
         wanted = set(public_ids)
         files = {state.product_id: asset_links.own_files(self.sync.shop_id, state.product_id) for state in states}
-        targets: dict[str, list[tuple[str, str, str]]] = {}
+        targets: dict[str, list[SwatchTarget]] = {}
         for owner, file_id in referenced.items():
-            public_id = files[owners[owner]].get(file_id)
+            public_id, group_value = files[owners[owner]].get(file_id, (None, None))
             if public_id in wanted:
-                targets.setdefault(owners[owner], []).append((owner, file_id, public_id))
+                targets.setdefault(owners[owner], []).append(SwatchTarget(owner, file_id, public_id, group_value))
         return targets
 
-    def unlink_swatches(self, targets: list[tuple[str, str, str, str]]) -> dict[str, list[Action]]:
-        """Delete those swatch metafields, given as (product, owner, file id,
-        public ID); the files stay in Files (another owner may use them).
-        Report rows per product."""
+    def unlink_swatches(self, targets: list[tuple[str, SwatchTarget]]) -> dict[str, list[Action]]:
+        """Delete those swatch metafields, given as (product, target); the
+        files stay in Files (another owner may use them). Report rows per
+        product."""
         rows: dict[str, list[Action]] = {}
         for start in range(0, len(targets), MAX_METAFIELDS_PER_CALL):
             chunk = targets[start:start + MAX_METAFIELDS_PER_CALL]
             data = self.client.execute(queries.METAFIELDS_DELETE, {"metafields": [
-                {"ownerId": owner, "namespace": NAMESPACE, "key": SWATCH_KEY} for _, owner, _, _ in chunk]},
+                {"ownerId": target.owner, "namespace": NAMESPACE, "key": SWATCH_KEY} for _, target in chunk]},
                 raise_user_errors=False)
             errors = "; ".join(e.get("message") or "" for e in
                                (data.get("metafieldsDelete") or {}).get("userErrors") or [])
-            for product_id, owner, file_id, public_id in chunk:
+            for product_id, (owner, file_id, public_id, group_value) in chunk:
                 rows.setdefault(product_id, []).append(
                     Action("failed", public_id, media_id=file_id, reason=f"{NAMESPACE}.{SWATCH_KEY} on {owner}: "
                                                                          f"{errors}") if errors else
-                    Action("removed", public_id, media_id=file_id,
+                    Action("removed", public_id, group_value, media_id=file_id,
                            reason=f"swatch: {NAMESPACE}.{SWATCH_KEY} removed from {owner}"))
         return rows

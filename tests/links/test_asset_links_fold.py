@@ -1,7 +1,7 @@
 """How report rows change what AssetLink has linked where (jobs.asset_links.fold, pure)."""
 from __future__ import annotations
 
-from jobs.asset_links import fold
+from jobs.asset_links import fold, put_back
 
 
 def row(action, product_id="P1", public_id="a", media_id=None, group_value="SKU-1"):
@@ -52,3 +52,13 @@ def test_an_undo_forgets_the_media_it_took_off():
     from jobs.asset_links import taken_off
     assert taken_off([row("removed", public_id=None, media_id="M1"), row("moved", media_id="M2"),
                       row("removed", media_id=None), row("replaced", media_id="F1")]) == {("P1", "M1")}
+
+
+def test_what_an_undo_puts_back_is_recorded_under_the_group_the_undone_run_reported():
+    assert put_back([
+        row("moved", media_id="M1"),                                     # media the undone run took off
+        row("replaced", public_id="w/chip", media_id="F2", group_value="W-1"),   # a swatch as it was
+        row("moved", public_id=None, media_id="M3"),                     # the merchant's own media
+        row("moved", public_id=None),                                    # the gallery order row
+        row("removed", media_id="M4"),                                   # taken off (taken_off's job)
+        row("failed", media_id="M5")]) == {("P1", "a", "M1"): "SKU-1", ("P1", "w/chip", "F2"): "W-1"}

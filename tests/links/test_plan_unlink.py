@@ -24,22 +24,23 @@ def rows(plan):
 
 def test_only_media_both_listed_and_ours_leave_the_gallery():
     s = state(["m0", "m1", "m2", "m3"], [entry("a", "m1"), entry("b", "m2"), entry("c", "m3")])
-    plan = plan_unlink(s, ["a", "b", "zzz"], ours={"m1", "m3"})
+    plan = plan_unlink(s, ["a", "b", "zzz"], ours={"m1": "A", "m3": "A"})
     assert rows(plan) == [("removed", "a", "m1"), ("skipped", "b", "m2"), ("skipped", "zzz", None)]
     assert [slot.media_id for slot in plan.gallery] == ["m0", "m2", "m3"]   # m2 is not ours: it stays
     assert [e.public_id for e in plan.productmedia] == ["c"]                # both entries leave the metafield
     assert plan.removals == ["m1"] and plan.has_writes
+    assert plan.actions[0].group_value == "A", "the row must carry the group so an undo can record the link again"
 
 
 def test_cache_busted_ids_metafield_only_entries_and_media_already_gone():
     busted = entry("v1700000000/a", "m1", cache_bust=1700000000)
     s = state(["m1"], [busted, entry("v", None, resource_type="video", delivery="none"), entry("gone", "m9")])
-    plan = plan_unlink(s, ["a", "v", "gone"], ours={"m1", "m9"})
+    plan = plan_unlink(s, ["a", "v", "gone"], ours={"m1": "A", "m9": None})
     assert rows(plan) == [("removed", "a", "m1"), ("removed", "v", None), ("removed", "gone", None)]
     assert plan.productmedia == () and plan.gallery == ()
     assert plan.removals == ["m1"]
 
 
 def test_nothing_linked_means_no_writes():
-    plan = plan_unlink(state(["m0"], [entry("a", "m1")]), ["b"], ours={"m1"})
+    plan = plan_unlink(state(["m0"], [entry("a", "m1")]), ["b"], ours={"m1": "A"})
     assert rows(plan) == [("skipped", "b", None)] and not plan.has_writes

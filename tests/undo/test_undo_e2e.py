@@ -37,6 +37,17 @@ def history(store: Store, sync_id: str) -> dict[str, Any]:
     return response.get_json()
 
 
+def links(app, store: Store, product_id: str) -> set[tuple[str, str, str | None]]:
+    """(public ID, media or file id, group value) AssetLink's link records hold for the product."""
+    from sqlalchemy import select
+
+    from shopify_app.extensions import db
+    from shopify_app.models import AssetLink
+    with app.app_context():
+        return set(db.session.execute(select(AssetLink.public_id, AssetLink.media_key, AssetLink.group_value).where(
+            AssetLink.shop_id == store.shop.shop_id, AssetLink.product_id == product_id)).all())
+
+
 def test_undo_puts_every_link_mode_back_and_refuses_a_product_changed_since(app, make_store, work):
     store = make_store([{"title": "Over", "variants": [{"sku": "O-1"}], "media": merchant(3, "over")},
                         {"title": "Pos", "variants": [{"sku": "P-1"}], "media": merchant(3, "pos")},
@@ -81,19 +92,13 @@ def test_undo_puts_every_link_mode_back_and_refuses_a_product_changed_since(app,
     own = before["Changed"]["gallery"][0]
     take_off(app, store, changed["id"], own)
 
-    def links(title: str) -> set[str]:
-        """The media AssetLink's link records hold for the product."""
-        from jobs import asset_links
-        with app.app_context():
-            return asset_links.own_media(store.shop.shop_id, after[title]["id"])
-
-    linked_to_changed = links("Changed")
-    assert links("App") and linked_to_changed
+    linked_to_changed = links(app, store, after["Changed"]["id"])
+    assert links(app, store, after["App"]["id"]) and linked_to_changed
     undos = {kind: (undo_over_bridge if index % 2 else undo_in_admin)(store, sync_id)
              for index, (kind, sync_id) in enumerate(syncs.items())}
     work()
-    assert links("App") == set(), "the media undo took off are still recorded as linked"
-    assert links("Changed") == linked_to_changed, "a product undo left alone lost its links"
+    assert links(app, store, after["App"]["id"]) == set(), "the media undo took off are still recorded as linked"
+    assert links(app, store, after["Changed"]["id"]) == linked_to_changed, "a product undo left alone lost its links"
 
     now = looks(store)
     for title in ("Over", "Pos", "Pre", "App", "Reset", "Swatchy"):
@@ -137,6 +142,8 @@ def test_undo_of_an_unlink_puts_the_assets_and_swatches_back(app, make_store, wo
     store.succeeded(sync_id)
     linked = looks(store)
     assert len(linked["Shirt"]["swatches"]) == 1
+    linked_before = {title: links(app, store, linked[title]["id"]) for title in ("Shirt", "Cap")}
+    assert len(linked_before["Shirt"]) == 3 and len(linked_before["Cap"]) == 1   # two media and the swatch file
     response = store.client.post("/bridge/v1/unlinks", headers=bearer(store.token), json={
         "product_ids": [linked["Shirt"]["id"], linked["Cap"]["id"]], "public_ids": ["s/a", "k/a", "s/chip"]})
     assert response.status_code == 202, response.get_data(as_text=True)
@@ -164,6 +171,19 @@ def test_undo_of_an_unlink_puts_the_assets_and_swatches_back(app, make_store, wo
         assert now[title]["productmedia"] == linked[title]["productmedia"], title
         assert now[title]["swatches"] == linked[title]["swatches"], title
     assert {r["action"] for r in store.report(undo_id)} >= {"moved", "replaced"}
+
+    # The links are recorded again as they were, so unlinking them later
+    # takes AssetLink's media off again (and leaves the merchant's).
+    assert links(app, store, linked["Shirt"]["id"]) == linked_before["Shirt"]
+    assert links(app, store, linked["Cap"]["id"]) == linked_before["Cap"]
+    response = store.client.post("/bridge/v1/unlinks", headers=bearer(store.token), json={
+        "product_ids": [linked["Shirt"]["id"]], "public_ids": ["s/a", "s/chip"]})
+    assert response.status_code == 202, response.get_data(as_text=True)
+    again_id = response.get_json()["id"]
+    work()
+    store.succeeded(again_id)
+    assert looks(store)["Shirt"]["gallery"] == unlinked["Shirt"]["gallery"]
+    assert looks(store)["Shirt"]["swatches"] == {}
 
 
 def test_before_states_cost_no_extra_shopify_reads(app, make_store, work):
