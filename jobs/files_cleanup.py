@@ -2,8 +2,9 @@
 
 A batch of kind `cleanup` (`dry_run`: a preview that deletes nothing). Only
 files AssetLink's own records say it created are candidates: media and
-swatch files a sync reported `created`, files in the executor's journal,
-and files Upload to Store Files made (StoreFile). A merchant's file is
+swatch files a sync reported `created` (jobs.made_files, kept when the
+history is purged), files in the executor's journal, and files Upload to
+Store Files made (StoreFile). A merchant's file is
 never one of them. Each candidate is then checked live against Shopify,
 and deleted (`fileDelete`, batched) only when
 
@@ -31,6 +32,7 @@ from shopify_app.batch_status import BatchStatus
 from shopify_app.extensions import db
 from shopify_app.models import MediaJournal, StoreFile, Sync, SyncItem, SyncProduct
 
+from . import made_files
 from .batch_run import BatchRun, final_status, run_as_head
 from .context import with_app_context
 from .executor.state import FULL, read_product_states
@@ -115,6 +117,8 @@ class CleanupRun(BatchRun):
             rows = [Decision(d.candidate, "failed", errors[d.candidate.file_id], media_id=d.media_id)
                     if d.candidate.file_id in errors else d for d in decisions]
             failed += len(errors)
+            made_files.forget(sync.shop_id, [r.candidate.file_id for r in rows if r.action == "unchanged" or (
+                r.action == "removed" and not sync.dry_run)])
             db.session.execute(insert(SyncItem), [
                 report_values(sync.id, start + index, None, None, row) for index, row in enumerate(rows)])
             sync.products_done += len(rows)
@@ -128,11 +132,8 @@ class CleanupRun(BatchRun):
         """Files AssetLink's records say it made in this store, oldest first."""
         shop_id = self.sync.shop_id
         found: dict[str, Candidate] = {}
-        for file_id, public_id in db.session.execute(select(SyncItem.media_id, SyncItem.public_id).join(
-                Sync, Sync.id == SyncItem.sync_id).where(
-                Sync.shop_id == shop_id, Sync.kind == "sync", Sync.dry_run.is_(False), SyncItem.action == "created",
-                SyncItem.media_id.is_not(None)).order_by(SyncItem.id)):
-            found.setdefault(str(file_id), Candidate(str(file_id), public_id, "sync"))
+        for file_id, public_id in made_files.recorded(shop_id):
+            found.setdefault(file_id, Candidate(file_id, public_id, "sync"))
         for record in db.session.scalars(select(MediaJournal.record).where(MediaJournal.shop_id == shop_id)
                                          .order_by(MediaJournal.id)):
             file_id = (record or {}).get("file_id")
@@ -150,8 +151,8 @@ class CleanupRun(BatchRun):
         variants) reference, and its gallery media (a second check beside
         the files search)."""
         shop_id = self.sync.shop_id
-        products = list(dict.fromkeys(db.session.scalars(select(SyncProduct.product_id).join(
-            Sync, Sync.id == SyncProduct.sync_id).where(Sync.shop_id == shop_id))))
+        products = list(dict.fromkeys([*made_files.products(shop_id), *db.session.scalars(
+            select(SyncProduct.product_id).join(Sync, Sync.id == SyncProduct.sync_id).where(Sync.shop_id == shop_id))]))
         referenced: set[str] = set()
         galleries: set[str] = set()
         for start in range(0, len(products), FILES_PER_CHUNK):

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select
 from shopify_app.models import Sync, SyncItem, SyncProduct, utcnow
 from shopify_app.extensions import db
 
-from . import asset_links
+from . import asset_links, made_files
 from .batch_run import BatchRun, final_status
 
 DONE = ("done", "failed", "aborted")
@@ -98,6 +98,7 @@ class ProductBatchRun(BatchRun):
         if items:
             db.session.execute(insert(SyncItem), items)  # one multi-row INSERT, not an ORM object per row
             asset_links.record(self.sync, items)
+            made_files.record(self.sync, items)
         if errors:
             self.sync.errors = [*(self.sync.errors or []), *errors]
         db.session.commit()

@@ -174,7 +174,8 @@ def purge_history(days: int, dry_run: bool = False) -> dict[str, int]:
     and report rows, connection codes that ended that long ago, and automation
     notifications handled that long ago (a replay of one is refused by its
     two-hour signature window, so its dedup row isn't needed). What AssetLink
-    has linked where (asset_links) stays: unlinks and automation need it."""
+    has linked where (asset_links) stays: unlinks and automation need it; so
+    do the files it made (made_files): the Files clean-up's candidates."""
     from sqlalchemy import func
     cutoff = utcnow() - timedelta(days=days)
     old_batches = select(Sync.id).where(Sync.status.in_(FINISHED), Sync.finished_at.is_not(None),

@@ -242,6 +242,27 @@ class AssetLink(db.Model):
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class MadeFile(db.Model):
+    """A file AssetLink created in the store's Files for a product (gallery
+    media or swatch image), recorded as the sync reports it (jobs.made_files)
+    and kept until the Files clean-up deletes it or finds it gone. Unlike
+    report rows it is never purged with the history, so the clean-up still
+    finds an unused file AssetLink made long ago; a merchant's file is never
+    here."""
+
+    __tablename__ = "made_files"
+    __table_args__ = (UniqueConstraint("shop_id", "file_id", name="uq_made_files_file"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by the unique constraint, which leads with it.
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    file_id: Mapped[str] = mapped_column(String(255))
+    public_id: Mapped[Optional[str]] = mapped_column(Text)
+    product_id: Mapped[Optional[str]] = mapped_column(String(255))  # the product it was made for
+    sync_id: Mapped[Optional[str]] = mapped_column(String(32))  # the sync that made it (may be purged)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class MediaJournal(db.Model):
     """The executor's idempotency journal (jobs.executor.journal): per
     (product, asset, role) the file AssetLink is about to create, then the

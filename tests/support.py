@@ -182,3 +182,16 @@ def assert_nothing_cut_off(page):
         page.evaluate("""() => [...document.querySelectorAll('body *')].filter((el) =>
             el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
             .map((el) => el.tagName + '#' + el.id + '.' + el.className).slice(0, 5)""")
+
+
+def purge_all_history(app: Any) -> dict[str, int]:
+    """Age every finished batch past the retention period and purge the history, as the operator's command does."""
+    from datetime import timedelta
+
+    from shopify_app.cli import purge_history
+    from shopify_app.extensions import db
+    from shopify_app.models import Sync, utcnow
+    with app.app_context():
+        db.session.execute(db.update(Sync).values(finished_at=utcnow() - timedelta(days=400)))
+        db.session.commit()
+        return purge_history(days=90)

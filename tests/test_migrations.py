@@ -53,10 +53,11 @@ def test_upgrade_builds_the_models_schema_and_downgrades(base_config):
         assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
 
 
-def test_asset_links_are_filled_from_the_report_rows_an_upgrade_finds(base_config):
+def test_links_and_made_files_are_filled_from_the_report_rows_an_upgrade_finds(base_config):
     """A store upgraded with history already held knows what it linked: a
     sync's links, less the duplicates it took off and what a later unlink
-    removed; dry runs count for nothing."""
+    removed; and every file a sync made, unlinked or not (the Files clean-up's
+    candidates). Dry runs count for nothing."""
     with fresh_database(base_config):
         upgrade(revision="automation_tables")
         # The models of the tables this migration leaves alone are those of the revision before it.
@@ -71,7 +72,8 @@ def test_asset_links_are_filled_from_the_report_rows_an_upgrade_finds(base_confi
         rows = [("s1", 1, "P1", "a", "created", "M1", "SKU-1"), ("s1", 2, "P1", "b", "created", "M2", "SKU-1"),
                 ("s1", 3, "P2", "a", "unchanged", "M3", "SKU-2"), ("s1", 4, "P2", "x", "skipped", None, None),
                 ("s1", 5, "P2", "a", "removed", "M9", None),   # a duplicate of "a" taken off; M3 stays
-                ("d1", 1, "P3", "c", "created", None, "SKU-3"), ("u1", 1, "P1", "b", "removed", "M2", None)]
+                ("d1", 1, "P3", "c", "created", None, "SKU-3"), ("d1", 2, "P3", "d", "created", "M8", "SKU-3"),
+                ("u1", 1, "P1", "b", "removed", "M2", None)]
         db.session.flush()
         for sync_id, seq, product, public_id, action, media, group in rows:
             db.session.add(SyncItem(sync_id=sync_id, seq=seq, product_id=product, public_id=public_id,
@@ -84,3 +86,7 @@ def test_asset_links_are_filled_from_the_report_rows_an_upgrade_finds(base_confi
                                          "FROM asset_links ORDER BY product_id, public_id")).all()
         assert [tuple(link) for link in links] == [("P1", "a", "M1", "SKU-1", "acme", "s1"),
                                                    ("P2", "a", "M3", "SKU-2", "acme", "s1")]
+        with db.engine.connect() as conn:
+            made = conn.execute(sa.text("SELECT file_id, public_id, product_id, sync_id FROM made_files "
+                                        "ORDER BY file_id")).all()
+        assert [tuple(row) for row in made] == [("M1", "a", "P1", "s1"), ("M2", "b", "P1", "s1")]

@@ -220,7 +220,7 @@ def test_on_delete_keep_leaves_a_deleted_asset_on_its_products(app, server, auto
 def test_a_deletion_long_after_the_link_still_unlinks_it(running, app):
     """What AssetLink linked is kept apart from the history, so a deletion
     still finds the asset's products after the history was purged."""
-    from tests.links.test_unlinks_sim import purge_all_history
+    from tests.support import purge_all_history
     store = running
     store.upload("old/abc-1_a", "ABC-1", seq=1)
     wait_until(lambda: linked(store, "Shoe") == ["old/abc-1_a"], what="linked", timeout=90)

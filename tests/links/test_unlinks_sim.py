@@ -9,7 +9,7 @@ import pytest
 from shopify_app import crypto
 from shopify_app.extensions import db
 from shopify_app.models import Shop
-from tests.support import Receiver, bearer, connect
+from tests.support import Receiver, bearer, connect, purge_all_history
 
 PRODUCT = """query($id: ID!) { product(id: $id) { id media(first: 250) { nodes { id } }
   mf: metafield(namespace: "cloudinary", key: "productmedia_v1") { value } } }"""
@@ -241,18 +241,6 @@ def test_a_finished_unlink_posts_sync_completed(app, client, store, sim):
         assert json.loads(raw) == {"event": "sync.completed", "sync": status}
     finally:
         receiver.stop()
-
-
-def purge_all_history(app) -> dict[str, int]:
-    """Age every finished batch past the retention period and purge the history, as the operator's command does."""
-    from datetime import timedelta
-
-    from shopify_app.cli import purge_history
-    from shopify_app.models import Sync, utcnow
-    with app.app_context():
-        db.session.execute(db.update(Sync).values(finished_at=utcnow() - timedelta(days=400)))
-        db.session.commit()
-        return purge_history(days=90)
 
 
 def test_an_unlink_after_the_history_was_purged_still_removes_assetlink_media(app, client, store, sim):

@@ -1,11 +1,12 @@
 """Remove AssetLink files no product uses (POST /app/api/files/cleanup), with
 a real burst worker: only files AssetLink made, only those no product,
-variant or metafield uses (checked live), a dry run first, opt-in."""
+variant or metafield uses (checked live), a dry run first, opt-in, and
+still after the history that showed them made was purged."""
 from __future__ import annotations
 
 from typing import Any
 
-from tests.support import auth_header, bearer
+from tests.support import auth_header, bearer, purge_all_history
 from tests.syncs.e2e_store import Store, asset
 from tests.undo.store_edits import file_ids, looks, take_off
 
@@ -69,6 +70,9 @@ def test_cleanup_deletes_only_assetlink_files_nothing_uses(app, make_store, work
     entry = store.client.get(f"/app/api/syncs/{preview}", headers=auth_header(store.domain)).get_json()["sync"]
     assert entry["kind"] == "cleanup" and entry["dry_run"] is True and entry["status"] == "succeeded"
 
+    # The operator purges the history: the reports that showed these files
+    # made are gone, and the clean-up must still find and judge them.
+    assert purge_all_history(app)["report_rows"] > 0
     settings = store.client.put("/app/api/files/cleanup/settings", json={"enabled": True},
                                 headers=auth_header(store.domain))
     assert settings.status_code == 200 and settings.get_json() == {"enabled": True}
@@ -81,5 +85,10 @@ def test_cleanup_deletes_only_assetlink_files_nothing_uses(app, make_store, work
     assert {b_media, chip, photo} <= files, "a file a product or metafield uses was deleted"
     assert merchant_files <= files, "a merchant's file was deleted"
     assert report(store, run_id)[a_media]["action"] == "removed"
+    assert set(report(store, run_id)) == {a_media, b_media, chip, photo, banner}
+    with app.app_context():
+        from jobs import made_files
+        assert {f for f, _ in made_files.recorded(store.shop.shop_id)} == {b_media, chip, photo}, \
+            "a deleted file is still recorded as made (or a kept one was forgotten)"
     assert store.client.get(f"/app/api/syncs/{run_id}", headers=auth_header(store.domain)).get_json()[
         "sync"]["status"] == "succeeded"
