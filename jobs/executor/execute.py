@@ -13,7 +13,8 @@ The order of the steps is what makes a chunk cheap and safe:
 3. galleries  target.py decides each product's gallery and document from
               which uploads worked; galleries.py sends `fileUpdate` rows,
               250 per call across products (displaced media off, alt text,
-              then the new files on).
+              then the new files on); naming.py reads the file names of
+              merchant media taken off that have no alt text (for the report).
 4. order      ordering.py: the changed galleries are read back and
               `productReorderMedia` is sent only where the order differs.
 5. variants   variants.py: with `variant_images`, detach/append media.
@@ -49,6 +50,7 @@ from shopify_app.admin_api.client import AdminApiClient
 from .galleries import update_galleries
 from .journal import Journal
 from .metafields import write_metafields
+from .naming import name_merchant_media
 from .ordering import reorder
 from .processing import wait_for_processing
 from .record import ExecutorOptions, ProductWork, Work
@@ -60,8 +62,8 @@ from .variants import set_variant_images
 from .video import Downloader, Uploader, put_staged, stream_download
 
 Step = Callable[[Work], None]
-FINISHING_STEPS: tuple[Step, ...] = (wait_for_processing, settle_targets, update_galleries, reorder,
-                                     set_variant_images, write_metafields)
+FINISHING_STEPS: tuple[Step, ...] = (wait_for_processing, settle_targets, update_galleries, name_merchant_media,
+                                     reorder, set_variant_images, write_metafields)
 
 
 @dataclass

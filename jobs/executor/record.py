@@ -97,6 +97,7 @@ class ProductWork:
     swatch_errors: dict[str, str] = field(default_factory=dict)
     detached: set[str] = field(default_factory=set)                 # taken off to be put back in order
     reattached: set[str] = field(default_factory=set)               # ... and put back
+    media_names: dict[str, str] = field(default_factory=dict)       # merchant media without alt -> file name
     started: bool = False      # a write for this product was sent: it is finished whatever happens
     stopped: bool = False      # an abort came before its first write: nothing is written for it
 

@@ -4,7 +4,7 @@ built from the shared record once the steps are done (pure functions)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Mapping
 
 from jobs.planner.plan import Action, ProductPlan
 from jobs.planner.productmedia import ProductMediaEntry
@@ -104,7 +104,7 @@ def _rows_of(work: ProductWork, action: Action, position: dict[str, int]) -> lis
     if action.action == "removed":
         error = work.removal_errors.get(action.media_id or "")
         return [RowResult("failed" if error else "removed", action.public_id, action.group_value, None,
-                          action.media_id, error, _naming_merchant_media(work.state, action))]
+                          action.media_id, error, _naming_merchant_media(work.state, action, work.media_names))]
     media_id, error = action.media_id, planned_error
     if action.needs_upload and key is not None:
         media_id = work.new_media.get(key)
@@ -123,18 +123,21 @@ def _rows_of(work: ProductWork, action: Action, position: dict[str, int]) -> lis
 
 
 # The merchant's media AssetLink takes off has no public ID; the report names
-# it by its alt text as the product had it (the admin shows it, see
-# shopify_app/ui/run_summary.py MEDIA_ALT).
+# it by its alt text as the product had it, else by its file name (the admin
+# shows either, see shopify_app/ui/run_summary.py MEDIA_NAME).
 MEDIA_ALT_NOTE = "; media alt text: “{alt}”"
+MEDIA_FILE_NOTE = "; media file: “{name}”"
 
 
-def _naming_merchant_media(state: ReadState, action: Action) -> str | None:
+def _naming_merchant_media(state: ReadState, action: Action, names: Mapping[str, str]) -> str | None:
     if action.public_id is not None or not action.media_id:
         return action.reason
     info = state.media_info(action.media_id)
-    if info is None or not info.alt:
-        return action.reason
-    return (action.reason or "removed") + MEDIA_ALT_NOTE.format(alt=info.alt)
+    if info is not None and info.alt:
+        return (action.reason or "removed") + MEDIA_ALT_NOTE.format(alt=info.alt)
+    if action.media_id in names:
+        return (action.reason or "removed") + MEDIA_FILE_NOTE.format(name=names[action.media_id])
+    return action.reason
 
 
 def failed_plan(plan: ProductPlan, error: str | None = None) -> ProductResult:

@@ -230,6 +230,33 @@ query FileDetailsByIds($ids: [ID!]!) {{
 }}
 {_FILE_DETAILS}"""
 
+# Report rows: the file name of merchant media a sync takes off that has no alt
+# text (images only show it in their CDN URL; an external video is named by its URL).
+_FILE_NAME = """
+fragment FileName on File {
+  id
+  ... on MediaImage { image { url } }
+  ... on Video { filename }
+  ... on Model3d { filename }
+  ... on ExternalVideo { originUrl }
+}
+"""
+
+FILE_NAMES = f"""
+query FileNames($query: String!, $first: Int!, $after: String) {{
+  files(first: $first, after: $after, query: $query) {{
+    nodes {{ ...FileName }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+{_FILE_NAME}"""
+
+FILE_NAMES_BY_IDS = f"""
+query FileNamesByIds($ids: [ID!]!) {{
+  nodes(ids: $ids) {{ ...FileName }}
+}}
+{_FILE_NAME}"""
+
 # Unlinks: which file each product's or variant's cloudinary.swatch references.
 _SWATCH = 'swatch: metafield(namespace: "cloudinary", key: "swatch") { reference { ... on MediaImage { id } } }'
 

@@ -1321,6 +1321,7 @@ function historyDetailPage(runId, status) {
     id.className = row.public_id ? "mono" : "merchant-media";
     if (row.public_id) id.textContent = row.public_id;
     else if (row.media_alt) id.textContent = `Your media “${row.media_alt}”`;
+    else if (row.media_file) id.textContent = `Your media file “${row.media_file}”`;
     else id.textContent = row.media_id ? "Media added in Shopify (no alt text)" : "—";
     const wrap = document.createElement("span");
     wrap.className = "asset";

@@ -394,8 +394,8 @@ def _row_decorator(shop: Shop, sync: Sync) -> Any:
 
     def decorate(row: dict[str, Any]) -> dict[str, Any]:
         public_id = row.get("public_id")
-        detail, media_alt = run_summary.split_media_alt(row.get("detail"))
-        out = {**row, "detail": run_summary.detail_words(detail), "media_alt": media_alt,
+        detail, media_alt, media_file = run_summary.split_media_name(row.get("detail"))
+        out = {**row, "detail": run_summary.detail_words(detail), "media_alt": media_alt, "media_file": media_file,
                "thumbnail_url": run_summary.thumbnail_url(sync.cloud_name, public_id, assets.get(public_id or ""))}
         if sync.kind in FILE_KINDS:
             match = _FILE_GID.match(row.get("media_id") or "")

@@ -262,16 +262,19 @@ _DETAIL_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), w
 ))
 
 
-# How the executor names merchant media it took off (jobs.executor.results.MEDIA_ALT_NOTE).
-MEDIA_ALT = re.compile(r"; media alt text: “(.*)”$", re.DOTALL)
+# How the executor names merchant media it took off (jobs.executor.results
+# MEDIA_ALT_NOTE and MEDIA_FILE_NOTE): by alt text, else by file name.
+MEDIA_NAME = re.compile(r"; media (alt text|file): “(.*)”$", re.DOTALL)
 
 
-def split_media_alt(detail: str | None) -> tuple[str | None, str | None]:
-    """(the reason, the removed merchant media's alt text if the report has it)."""
-    match = MEDIA_ALT.search(detail or "")
+def split_media_name(detail: str | None) -> tuple[str | None, str | None, str | None]:
+    """(the reason, the removed merchant media's alt text, its file name),
+    as far as the report has them."""
+    match = MEDIA_NAME.search(detail or "")
     if match is None:
-        return detail, None
-    return detail[:match.start()] or None, match.group(1)  # type: ignore[index]
+        return detail, None, None
+    reason = detail[:match.start()] or None  # type: ignore[index]
+    return (reason, match.group(2), None) if match.group(1) == "alt text" else (reason, None, match.group(2))
 
 
 def detail_words(detail: str | None) -> str | None:

@@ -66,6 +66,19 @@ def test_modes_on_a_product_with_merchant_media(sim, linker, mode, position, exp
     assert [m["filename"] for m in gallery(sim, shoe)] == expected
 
 
+def test_merchant_media_taken_off_are_named_by_alt_text_or_file_name(sim, linker):
+    link = linker([{"title": "Tote", "variants": [{"sku": "T-1"}], "media": [
+        {"src": "https://img.example.com/tote-front.jpg", "alt": "Tote, front"},
+        {"src": "https://img.example.com/tote-back.jpg"}]}])
+    tote = product_id_of(sim, "Tote")
+    merchant = [m["id"] for m in gallery(sim, tote)]
+    results = link.link({"link_mode": "reset", "assets": [image("bags/tote", "T-1")]})
+    assert results[tote].status == "succeeded", results[tote].error
+    removed = {r.media_id: r.reason for r in results[tote].rows if r.action == "removed"}
+    assert removed[merchant[0]].endswith("; media alt text: “Tote, front”")
+    assert removed[merchant[1]].endswith("; media file: “tote-back.jpg”")
+
+
 def test_relink_moves_and_refreshes_without_duplicates(sim, linker):
     link = linker([product("Shoe", ["ABC-1"], media=1)])
     shoe = product_id_of(sim, "Shoe")

@@ -33,6 +33,8 @@ def test_the_apps_read_documents_run_cleanly(sim_api):
         "FILE_ERRORS": {"query": f"id:{image.rsplit('/', 1)[1]}", "first": 250},
         "FILE_ERRORS_BY_IDS": {"ids": [image]},
         "FILES_BY_QUERY": {"query": "filename:x.png", "first": 5},
+        "FILE_NAMES": {"query": f"id:{image.rsplit('/', 1)[1]}", "first": 250},
+        "FILE_NAMES_BY_IDS": {"ids": [image]},
         "PRODUCT_METAFIELD_DEFINITIONS": {"first": 50},
     }
     for name, values in variables.items():

@@ -163,7 +163,7 @@ def test_detail_groups_report_rows_by_product_with_admin_links(app, client, make
     assert black["admin_path"] == "products/7001"
     assert black["admin_url"] == "https://admin.shopify.com/store/acme/products/7001"
     assert [r["action"] for r in black["rows"]] == ["created", "replaced", "unchanged"]
-    assert set(black["rows"][0]) == {*REPORT_COLUMNS, "thumbnail_url", "media_alt"}
+    assert set(black["rows"][0]) == {*REPORT_COLUMNS, "thumbnail_url", "media_alt", "media_file"}
     # Each asset's Cloudinary thumbnail: a small delivery URL of the run's cloud.
     assert black["rows"][0]["thumbnail_url"] == ("https://res.cloudinary.com/acme-production/image/upload/"
                                                  "c_fill,w_64,h_64,f_auto,q_auto/v1/shoes/tr2-black_front")

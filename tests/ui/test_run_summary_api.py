@@ -170,7 +170,7 @@ def test_an_undo_is_titled_by_the_run_it_undoes(app, client, make_shop):
     assert entry["undo_of"] == {"id": undone, "title": "Unlink 1 asset from 2 products"}
 
 
-def test_removed_merchant_media_is_named_by_its_alt_text(app, client, make_shop):
+def test_removed_merchant_media_is_named_by_its_alt_text_or_file_name(app, client, make_shop):
     """The executor names merchant media it takes off by the alt text the
     product had (there is no public ID); the admin shows that name and the
     reason in a merchant's words."""
@@ -180,22 +180,30 @@ def test_removed_merchant_media_is_named_by_its_alt_text(app, client, make_shop)
 
     state = ReadState("gid://shopify/Product/1", gallery=("gid://shopify/MediaImage/5",),
                       media=(MediaInfo("gid://shopify/MediaImage/5", "Red tote, front", "READY", "IMAGE"),))
+    names = {"gid://shopify/MediaImage/6": "tote-back.jpg"}
     reason = _naming_merchant_media(state, Action("removed", None, media_id="gid://shopify/MediaImage/5",
-                                                  reason="reset: not in the synced group"))
+                                                  reason="reset: not in the synced group"), names)
     assert reason == "reset: not in the synced group; media alt text: “Red tote, front”"
+    # Without alt text, by the file name the executor read.
+    by_file = _naming_merchant_media(state, Action("removed", None, media_id="gid://shopify/MediaImage/6",
+                                                   reason="reset: not in the synced group"), names)
+    assert by_file == "reset: not in the synced group; media file: “tote-back.jpg”"
     # AssetLink's own media keep the engine's reason as it was.
     assert _naming_merchant_media(state, Action("removed", "bags/x", media_id="gid://shopify/MediaImage/5",
-                                                reason="unlinked")) == "unlinked"
+                                                reason="unlinked"), names) == "unlinked"
 
     shop_id = make_shop(SHOP)
     sync_id = seed(app, shop_id, request=sync_request(1, 1, link_mode="reset"), products=[{
         "id": "gid://shopify/Product/1", "title": "Tote", "rows": [
             {"public_id": "shoes/g0_0", "action": "created", "position": 1},
-            {"public_id": None, "action": "removed", "media_id": "gid://shopify/MediaImage/5", "detail": reason}]}])
+            {"public_id": None, "action": "removed", "media_id": "gid://shopify/MediaImage/5", "detail": reason},
+            {"public_id": None, "action": "removed", "media_id": "gid://shopify/MediaImage/6", "detail": by_file}]}])
     rows = client.get(f"/app/api/syncs/{sync_id}", headers=auth_header(SHOP)).get_json()["products"][0]["rows"]
-    assert rows[1]["media_alt"] == "Red tote, front"
+    assert rows[1]["media_alt"] == "Red tote, front" and rows[1]["media_file"] is None
     assert rows[1]["detail"] == "taken off: Reset keeps only the synced assets"
     assert rows[1]["thumbnail_url"] is None
+    assert rows[2]["media_file"] == "tote-back.jpg" and rows[2]["media_alt"] is None
+    assert rows[2]["detail"] == "taken off: Reset keeps only the synced assets"
 
 
 def test_an_automation_run_says_what_triggered_it():
