@@ -212,12 +212,14 @@ def test_migrating_a_non_expiring_offline_token(sim):
 
 # -- Shopify's `shopifyapp` package (separate virtualenv) -------------------
 
-SHOPIFYAPP_PYTHON = os.environ.get("SHOPIFYAPP_PYTHON", "/tmp/shopifyapp-venv/bin/python")
+# bin/setup installs it (pinned) in .venv-shopifyapp.
+SHOPIFYAPP_PYTHON = os.environ.get("SHOPIFYAPP_PYTHON",
+                                   str(Path(__file__).resolve().parents[2] / ".venv-shopifyapp" / "bin" / "python"))
 
 
 @pytest.mark.skipif(not Path(SHOPIFYAPP_PYTHON).exists(),
-                    reason="needs Shopify's shopifyapp in its own venv: python -m venv /tmp/shopifyapp-venv && "
-                           "/tmp/shopifyapp-venv/bin/pip install shopifyapp (or set SHOPIFYAPP_PYTHON)")
+                    reason="needs Shopify's shopifyapp in its own venv: bin/setup installs it (or set "
+                           "SHOPIFYAPP_PYTHON)")
 def test_shopifyapp_accepts_first_load_token_exchange_refresh_and_webhooks(sim):
     server = make_server("127.0.0.1", 0, sim.app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
