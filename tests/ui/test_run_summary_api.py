@@ -3,13 +3,10 @@ a title that tells runs apart, where it came from, honest outcomes, the
 files an upload made, why a run waits, and the Home page's checklist."""
 from __future__ import annotations
 
-import typing
 from datetime import timedelta
 
-import pytest
 
 from shopify_app import credentials
-from shopify_app.batch_views import HistoryStatus
 from shopify_app.extensions import db
 from shopify_app.models import BatchRetry, Shop, Sync, utcnow
 from tests.support import auth_header
@@ -159,8 +156,6 @@ def test_home_has_the_last_run_and_a_checklist(app, client, make_shop):
     assert body["last_run"]["outcome"]["text"].startswith("Nothing to change")
 
 
-@pytest.mark.skipif("undo" not in typing.get_args(HistoryStatus.model_fields["kind"].annotation),
-                    reason="undo runs come with admin-undo's work (not merged here yet)")
 def test_an_undo_is_titled_by_the_run_it_undoes(app, client, make_shop):
     shop_id = make_shop(SHOP)
     undone = seed(app, shop_id, fn=unlink_run)
