@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-
 from shopify_app import credentials
 from shopify_app.extensions import db
 from shopify_app.models import BatchRetry, Shop, Sync, utcnow
