@@ -18,10 +18,13 @@ The fold over a batch's report rows, in report order:
   image or swatch file as it was) record it again under the group the
   undone run reported it with (an unlink's rows carry the group its link
   had, so undoing an unlink restores the records as they were).
-Dry runs change nothing in a store, so they record nothing."""
+Dry runs change nothing in a store, so they record nothing. Each record
+keeps the Cloudinary field its group value is of (the sync's match field;
+for what an undo puts back, the undone sync's; unknown after undoing an
+unlink), so automation judges a link only by the field that made it."""
 from __future__ import annotations
 
-from typing import Any, Collection, Iterable, Mapping
+from typing import Any, Collection, Iterable, Mapping, NamedTuple
 
 from sqlalchemy import delete, func, insert, select, tuple_
 
@@ -34,6 +37,14 @@ OWN_MEDIA_ACTIONS = ("created", "replaced", "moved", "unchanged")
 LINKING_KINDS = ("sync", "unlink", "undo")
 
 Pair = tuple[str, str]  # (product GID, public ID)
+
+
+class Linked(NamedTuple):
+    """What a link was made under: a group value of a Cloudinary field (None: unknown)."""
+    group_value: str
+    match_field: str | None
+
+
 Key = tuple[str, str, str]  # (product GID, public ID, media id or "")
 
 
@@ -83,17 +94,26 @@ def record(sync: Sync, rows: list[Mapping[str, Any]]) -> None:
         if media := taken_off(rows):
             db.session.execute(delete(AssetLink).where(
                 shop, tuple_(AssetLink.product_id, AssetLink.media_key).in_(sorted(media))))
-        _write(sync, set(), put_back(rows))
+        undone = db.session.get(Sync, (sync.request or {}).get("undo_of") or "")
+        _write(sync, set(), put_back(rows), match_field(undone.request if undone else None))
         return
     forget_pairs, forget, write = fold(sync.kind, rows)
     if forget_pairs:
         db.session.execute(delete(AssetLink).where(
             shop, tuple_(AssetLink.product_id, AssetLink.public_id).in_(sorted(forget_pairs))))
-    _write(sync, forget, write)
+    _write(sync, forget, write, match_field(sync.request))
 
 
-def _write(sync: Sync, forget: set[Key], write: dict[Key, str | None]) -> None:
-    """Forget these media and (re)record those, in the caller's transaction."""
+def match_field(request: Any) -> str | None:
+    """The Cloudinary field a sync's request matched on (None: not a sync's request)."""
+    match = request.get("match") if isinstance(request, Mapping) else None
+    field = match.get("cloudinary_field") if isinstance(match, Mapping) else None
+    return field if isinstance(field, str) else None
+
+
+def _write(sync: Sync, forget: set[Key], write: dict[Key, str | None], field: str | None) -> None:
+    """Forget these media and (re)record those (linked under groups of
+    `field`), in the caller's transaction."""
     if forget or write:
         db.session.execute(delete(AssetLink).where(
             AssetLink.shop_id == sync.shop_id, tuple_(AssetLink.product_id, AssetLink.public_id,
@@ -102,17 +122,18 @@ def _write(sync: Sync, forget: set[Key], write: dict[Key, str | None]) -> None:
         now = utcnow()
         db.session.execute(insert(AssetLink), [
             {"shop_id": sync.shop_id, "cloud_name": sync.cloud_name, "product_id": product_id,
-             "public_id": public_id, "media_key": media_key, "group_value": group, "sync_id": sync.id,
-             "linked_at": now}
+             "public_id": public_id, "media_key": media_key, "group_value": group, "match_field": field,
+             "sync_id": sync.id, "linked_at": now}
             for (product_id, public_id, media_key), group in sorted(write.items())])
 
 
 def linked(shop_id: int, cloud_name: str, *, public_ids: Collection[str] = (),
-           group_values: Collection[str] = ()) -> dict[Pair, str]:
-    """(product, public ID) -> the group value it is linked under now, for
-    the given public IDs and every asset linked under the given group values
-    (compared trimmed and case-insensitively), in this Cloudinary environment
-    only: another connected environment's assets are not ours to judge."""
+           group_values: Collection[str] = ()) -> dict[Pair, Linked]:
+    """(product, public ID) -> the group value it is linked under now and
+    the Cloudinary field that value is of, for the given public IDs and every
+    asset linked under the given group values (compared trimmed and
+    case-insensitively, of any field), in this Cloudinary environment only:
+    another connected environment's assets are not ours to judge."""
     groups = sorted({v.strip().lower() for v in group_values})
     scope = (AssetLink.shop_id == shop_id, AssetLink.cloud_name == cloud_name, AssetLink.group_value.is_not(None))
     wanted = set(public_ids)
@@ -122,9 +143,9 @@ def linked(shop_id: int, cloud_name: str, *, public_ids: Collection[str] = (),
     if not wanted:
         return {}
     rows = db.session.execute(
-        select(AssetLink.product_id, AssetLink.public_id, AssetLink.group_value)
+        select(AssetLink.product_id, AssetLink.public_id, AssetLink.group_value, AssetLink.match_field)
         .where(*scope, AssetLink.public_id.in_(sorted(wanted))).order_by(AssetLink.linked_at, AssetLink.id))
-    return {(product_id, public_id): group for product_id, public_id, group in rows}
+    return {(product_id, public_id): Linked(group, field) for product_id, public_id, group, field in rows}
 
 
 def linked_public_ids(shop_id: int, cloud_name: str, limit: int) -> list[str]:

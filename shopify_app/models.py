@@ -238,6 +238,9 @@ class AssetLink(db.Model):
     public_id: Mapped[str] = mapped_column(Text)
     media_key: Mapped[str] = mapped_column(String(255), default="")
     group_value: Mapped[Optional[str]] = mapped_column(Text)
+    # The Cloudinary field the group value is a value of (`metadata.sku`, `tags`...):
+    # automation judges a link stale only under the field it was made by. None: unknown.
+    match_field: Mapped[Optional[str]] = mapped_column(String(255))
     sync_id: Mapped[Optional[str]] = mapped_column(String(32))  # the batch that linked it last (may be purged)
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -67,8 +67,9 @@ def test_links_and_made_files_are_filled_from_the_report_rows_an_upgrade_finds(b
         batches = [("s1", "sync", False, 1), ("d1", "sync", True, 2), ("u1", "unlink", False, 3)]
         for sync_id, kind, dry_run, day in batches:
             at = datetime(2026, 1, day, tzinfo=timezone.utc)
+            request = {"match": {"cloudinary_field": "sku", "shopify_field": "sku"}} if kind == "sync" else {}
             db.session.add(Sync(id=sync_id, shop_id=shop.id, kind=kind, dry_run=dry_run, status="succeeded",
-                                cloud_name="acme", created_at=at, finished_at=at))
+                                cloud_name="acme", created_at=at, finished_at=at, request=request))
         rows = [("s1", 1, "P1", "a", "created", "M1", "SKU-1"), ("s1", 2, "P1", "b", "created", "M2", "SKU-1"),
                 ("s1", 3, "P2", "a", "unchanged", "M3", "SKU-2"), ("s1", 4, "P2", "x", "skipped", None, None),
                 ("s1", 5, "P2", "a", "removed", "M9", None),   # a duplicate of "a" taken off; M3 stays
@@ -82,10 +83,10 @@ def test_links_and_made_files_are_filled_from_the_report_rows_an_upgrade_finds(b
         db.session.remove()
         upgrade()
         with db.engine.connect() as conn:
-            links = conn.execute(sa.text("SELECT product_id, public_id, media_key, group_value, cloud_name, sync_id "
-                                         "FROM asset_links ORDER BY product_id, public_id")).all()
-        assert [tuple(link) for link in links] == [("P1", "a", "M1", "SKU-1", "acme", "s1"),
-                                                   ("P2", "a", "M3", "SKU-2", "acme", "s1")]
+            links = conn.execute(sa.text("SELECT product_id, public_id, media_key, group_value, match_field, "
+                                         "cloud_name, sync_id FROM asset_links ORDER BY product_id, public_id")).all()
+        assert [tuple(link) for link in links] == [("P1", "a", "M1", "SKU-1", "sku", "acme", "s1"),
+                                                   ("P2", "a", "M3", "SKU-2", "sku", "acme", "s1")]
         with db.engine.connect() as conn:
             made = conn.execute(sa.text("SELECT file_id, public_id, product_id, sync_id FROM made_files "
                                         "ORDER BY file_id")).all()

@@ -8,10 +8,11 @@ ordinary sync (jobs.sync_job) queued on the store's queue like a dialog
 sync, so order and membership are right whatever order notifications came
 in. The groups are the touched assets' values now (read from the Admin API,
 never from a notification body), the values our records show they were
-linked under before, and any hinted or asked-for values. An asset our
-records show linked under one of those groups but no longer in it (deleted,
-renamed, regrouped, filtered out) is taken off those products by an
-ordinary unlink (jobs.unlink_job), which leaves merchant media alone and
+linked under before (by the same field: a link made by another field's
+values is not this rule's), and any hinted or asked-for values. An asset
+our records show linked under one of those groups but no longer in it
+(renamed, regrouped, filtered out), or deleted, is taken off those products
+by an ordinary unlink (jobs.unlink_job), which leaves merchant media alone and
 rewrites productmedia_v1 and swatches; `on_delete: "keep"` leaves deleted
 assets where they are.
 """
@@ -115,17 +116,19 @@ def plan_relink(env: cloudinary_admin.Environment, shop_id: int, rules: list[Aut
     present = {str(r.get("public_id")) for r in current.values()}
     vanished = mentioned - present
     before = asset_links.linked(shop_id, env.cloud_name, public_ids=mentioned | present)
-    old_groups = set(before.values())
-    searched: set[str] = set()
-    members: dict[str, set[str]] = {}
+    searched: dict[str, set[str]] = {}            # field -> group values searched (normalised)
+    members: dict[tuple[str, str], set[str]] = {}  # (field, group value) -> public IDs in that group now
     plan = Plan()
     for rule in rules:
         field_name = rule.match.cloudinary_field
-        groups = {v for r in current.values() if rule.follows(r) for v in rule.values_of(r)}
-        groups |= old_groups | {value for hinted, value in work.hints if hinted == field_name}
+        # Only groups of this rule's field: a value a link was made under by
+        # another field (a tag, in a dialog sync by tag) is not a value of this one.
+        groups = {link.group_value for link in before.values() if link.match_field == field_name}
+        groups |= {v for r in current.values() if rule.follows(r) for v in rule.values_of(r)}
+        groups |= {value for hinted, value in work.hints if hinted == field_name}
         groups |= work.groups.get(field_name, set())
         wanted = {norm(g) for g in groups}
-        searched |= wanted
+        searched.setdefault(field_name, set()).update(wanted)
         found: dict[AssetRef, dict[str, Any]] = {}
         for resource in _fresh(cloudinary_admin.search_groups(env, field_name, groups), current, vanished):
             values = [v for v in rule.values_of(resource) if norm(v) in wanted]
@@ -133,17 +136,19 @@ def plan_relink(env: cloudinary_admin.Environment, shop_id: int, rules: list[Aut
                 continue
             found.setdefault((asset["resource_type"], asset["type"], asset["public_id"]), asset)
             for value in values:
-                members.setdefault(norm(value), set()).add(asset["public_id"])
+                members.setdefault((field_name, norm(value)), set()).add(asset["public_id"])
         if found:
             plan.syncs += [(rule, chunk) for chunk in _chunks(rule, list(found.values()))]
     keep_deleted = bool(rules) and all(rule.on_delete == "keep" for rule in rules)
     stale: dict[str, set[str]] = {}
-    for (product_id, public_id), group in asset_links.linked(shop_id, env.cloud_name, public_ids=mentioned,
-                                                           group_values=searched).items():
-        if norm(group) not in searched or public_id in members.get(norm(group), set()):
-            continue
-        if public_id in vanished and keep_deleted:
-            plan.kept.add(public_id)
+    every_group = set().union(*searched.values())
+    for (product_id, public_id), link in asset_links.linked(shop_id, env.cloud_name, public_ids=mentioned,
+                                                          group_values=every_group).items():
+        if public_id in vanished:
+            if keep_deleted:
+                plan.kept.add(public_id)
+                continue
+        elif not left_its_group(link, public_id, searched, members):
             continue
         stale.setdefault(product_id, set()).add(public_id)
     by_ids: dict[frozenset[str], list[str]] = {}
@@ -151,6 +156,18 @@ def plan_relink(env: cloudinary_admin.Environment, shop_id: int, rules: list[Aut
         by_ids.setdefault(frozenset(public_ids), []).append(product_id)
     plan.unlinks = [(products, sorted(ids)) for ids, products in by_ids.items()]
     return plan
+
+
+def left_its_group(link: asset_links.Linked, public_id: str, searched: Mapping[str, set[str]],
+                   members: Mapping[tuple[str, str], set[str]]) -> bool:
+    """Whether an asset still in Cloudinary is no longer in the group it was
+    linked under (pure): judged only when that group was searched under the
+    field the link was made by; a link of another field, or of an unknown
+    one (made before links recorded it), is left alone."""
+    field, group = link.match_field, norm(link.group_value)
+    if field is None or group not in searched.get(field, set()):
+        return False
+    return public_id not in members.get((field, group), set())
 
 
 def _fresh(found: Iterable[Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]], vanished: set[str]
