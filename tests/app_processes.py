@@ -105,3 +105,7 @@ class AppProcesses:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+        # What the workers and the scheduler logged is audited for secrets like
+        # the tests' own lines (imported here: this module loads before the plugin).
+        from tests import log_audit
+        log_audit.audit_text(self.output())

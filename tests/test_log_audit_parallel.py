@@ -54,3 +54,14 @@ def test_two():
     result.assert_outcomes(passed=2)
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*log audit: * log lines, no secret found*"])
+
+
+def test_a_secret_a_test_made_up_is_looked_for_literally():
+    """A Cloudinary api_secret is 32 hex digits: no credential pattern knows it."""
+    from tests import log_audit
+    secret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    line = f'{{"msg": "verifying with {secret}"}}'
+    assert log_audit.find_leaks([line], log_audit.literal_secrets()) == []
+    log_audit.add_secret(secret)
+    assert [what for what, _ in log_audit.find_leaks([line], log_audit.literal_secrets())] == [
+        "a secret the tests configured"]

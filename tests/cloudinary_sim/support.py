@@ -99,6 +99,10 @@ def csim() -> Iterator[CSim]:
 def make_environment(csim: CSim, **extra: Any) -> Cld:
     cloud = f"cld-{uuid.uuid4().hex[:10]}"
     key, secret = str(uuid.uuid4().int)[:15], uuid.uuid4().hex
+    # The app must never log it; imported here, not at the top, because this
+    # module loads before pytest registers tests.log_audit as a plugin.
+    from tests import log_audit
+    log_audit.add_secret(secret)
     csim.control("POST", "/_sim/environments", json={"cloud_name": cloud, "api_key": key, "api_secret": secret,
                                                      **extra})
     return Cld(csim, cloud, key, secret)
