@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from shopify_app import create_app
     from shopify_app.config import ConfigError
+    from shopify_app.envfile import load_dotenv_file
+    load_dotenv_file()
     try:
         app = create_app()
     except ConfigError as exc:

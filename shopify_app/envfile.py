@@ -1,7 +1,8 @@
 """`.env` for local runs, the way Flask's own CLI does it (python-dotenv).
 
 `flask` commands load `.env` themselves; the other entry points (gunicorn's
-config, the worker, the metrics exporter, the Shopify CLI's dev command)
+config, the worker, the scheduler, the metrics exporter, the Shopify CLI's
+dev command)
 call `load_dotenv_file`. Variables already in the environment win, so a
 platform's settings are never overridden by a stray file.
 """
