@@ -50,8 +50,9 @@ def checklist(shop_domain: str, shop_id: int) -> list[dict[str, Any]]:
          "action": {"label": "Open Cloudinary", "url": CLOUDINARY_CONSOLE_URL} if not first_sync
          else {"label": "View sync history", "app_href": "/history"}},
         {"id": "storefront_block", "state": "check", "title": "Add the gallery block to your theme",
-         "text": "AssetLink can't read your theme, so check it: in the theme editor, open a product page and add "
-                 "the AssetLink gallery block.",
+         # The block's name as the theme editor lists it (extensions/assetlink-theme/blocks/product-gallery.liquid).
+         "text": "AssetLink can't read your theme, so check it: in the theme editor, open a product page, choose "
+                 "Add block and, under Apps, add “Cloudinary gallery”.",
          "action": {"label": "Open theme editor",
                     "url": admin_url(shop_domain, "themes/current/editor?template=product")}},
         {"id": "automation", "state": "done" if automation else "todo",

@@ -3,7 +3,10 @@ a title that tells runs apart, where it came from, honest outcomes, the
 files an upload made, why a run waits, and the Home page's checklist."""
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
+from pathlib import Path
 
 from shopify_app import credentials
 from shopify_app.extensions import db
@@ -140,6 +143,11 @@ def test_home_has_the_last_run_and_a_checklist(app, client, make_shop):
     states = {step["id"]: step["state"] for step in body["checklist"]}
     assert states["installed"] == "done" and states["connected"] == "todo" and states["first_sync"] == "todo"
     assert states["storefront_block"] == "check"
+    # It names the block as the theme editor lists it: the name in the block's schema.
+    block = (Path(__file__).resolve().parents[2] / "extensions/assetlink-theme/blocks/product-gallery.liquid")
+    schema = json.loads(re.search(r"{%-? schema -?%}(.*){%-? endschema -?%}", block.read_text(), re.S).group(1))
+    step = next(step for step in body["checklist"] if step["id"] == "storefront_block")
+    assert f"“{schema['name']}”" in step["text"]
 
     with app.app_context():
         shop = db.session.get(Shop, shop_id)
