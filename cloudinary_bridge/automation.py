@@ -21,7 +21,7 @@ from flask import Response, current_app, g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from jobs.automation.events import EventOutcome
+from jobs.automation.events import PRODUCT_EVENT, EventOutcome
 from jobs.automation.flush import drop_pending, schedule_flush
 from jobs.automation.rules import MAX_RULES, AutomationRule
 from shopify_app import cloudinary_admin, credentials, crypto
@@ -131,7 +131,9 @@ def stored_rule(rule: AutomationRule) -> dict[str, Any]:
 
 
 def recent_events(automation: Automation, limit: int) -> list[dict[str, Any]]:
-    events = db.session.scalars(select(AutomationEvent).where(AutomationEvent.automation_id == automation.id)
+    # Cloudinary's notifications only: products changed in Shopify are events of the run, not notifications.
+    events = db.session.scalars(select(AutomationEvent).where(AutomationEvent.automation_id == automation.id,
+                                                              AutomationEvent.notification_type != PRODUCT_EVENT)
                                 .order_by(AutomationEvent.received_at.desc(), AutomationEvent.id.desc())
                                 .limit(limit)).all()
     return [event_view(e) for e in events]

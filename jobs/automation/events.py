@@ -27,6 +27,10 @@ HANDLED = {
     "delete": "delete",
 }
 MAX_REFS = 1000
+# A Shopify product created or changed (jobs.automation.products): an event of
+# its own kind, coalesced with Cloudinary's notifications but not one of them
+# (GET /automation/events lists notifications only).
+PRODUCT_EVENT = "shopify_product"
 
 
 class EventOutcome(StrEnum):

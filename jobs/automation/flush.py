@@ -36,7 +36,7 @@ from shopify_app.models import Automation, AutomationEvent, AutomationRun, Shop,
 from .. import queues
 from ..batch_dispatch import dispatch_next
 from ..context import with_app_context
-from .events import HANDLED, EventOutcome
+from .events import HANDLED, PRODUCT_EVENT, EventOutcome
 from .relink import Work, create_batches, environment, plan_relink, rules_of
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def run_flush(automation_id: str) -> int:
     for event in pending:
         work.refs += event.refs or []
         work.hints += event.hints or []
-    trigger = "delete" if all(HANDLED.get(e.notification_type) == "delete" for e in pending) else "upload"
+    trigger = run_trigger([e.notification_type for e in pending])
     try:
         plan = plan_relink(environment(config, automation), automation.shop_id, rules_of(automation), work)
     except cloudinary_admin.CredentialsRefused:
@@ -152,6 +152,15 @@ def run_flush(automation_id: str) -> int:
     if len(pending) == MAX_EVENTS_PER_RUN:
         schedule_flush(config, automation_id, shop_id)
     return len(batches)
+
+
+def run_trigger(notification_types: list[str]) -> str:
+    """What a run says started it (pure): deletions only, products only
+    (created or changed in Shopify), else uploads and changes in Cloudinary."""
+    kinds = {PRODUCT_EVENT if t == PRODUCT_EVENT else HANDLED.get(t) for t in notification_types}
+    if kinds == {"delete"}:
+        return "delete"
+    return "new_product" if kinds == {PRODUCT_EVENT} else "upload"
 
 
 def _still_arriving(config: Mapping[str, Any], automation: Automation, oldest: AutomationEvent) -> float | None:

@@ -2,12 +2,18 @@
 match values changed, gets its groups' assets.
 
 The webhook (shopify_app.webhooks) queues `product_changed` with the
-product's match values from the signed body. For each active automation of
-the store, the product's values of each rule's Shopify field are looked up
-in Cloudinary (Search API) and those groups are re-linked as one sync
-(trigger `new_product`), which finds the product by the store's own search
-like any sync. An update whose match values are what automation saw last
-time (our own media writes trigger products/update too) does nothing.
+product's match values from the signed body. For each automation of the
+store, the product's values of each rule's Shopify field become a pending
+event (PRODUCT_EVENT) holding those group values, taken up by the same
+debounced per-store run as Cloudinary's notifications (jobs.automation.
+flush): the groups are read from Cloudinary (Search API) and re-linked as
+syncs (trigger `new_product`) that find the product by the store's own
+search like any sync. So a burst of product webhooks (an import, or the
+products/update Shopify sends for every product a sync has just written
+media to) is one run and a few syncs, not a Cloudinary search and a sync
+each; and a product that changes while automation is paused waits for the
+resume like a notification. An update whose match values are what
+automation saw last time does nothing.
 """
 from __future__ import annotations
 
@@ -20,11 +26,15 @@ from flask import current_app
 from sqlalchemy import select
 
 from shopify_app.extensions import db
-from shopify_app.models import Automation, AutomationProduct, Shop
+from shopify_app.models import Automation, AutomationEvent, AutomationProduct, Shop, utcnow
 
-from ..batch_dispatch import dispatch_next
 from ..context import with_app_context
-from .relink import Work, create_batches, environment, plan_relink, rules_of
+from .events import PRODUCT_EVENT, EventOutcome
+from .flush import schedule_flush
+from .relink import rules_of
+
+# A product's values are a handful; a body with thousands of variants must not make a huge row.
+MAX_HINTS = 500
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +76,14 @@ def _last_seen(shop_id: int, product_id: str) -> AutomationProduct | None:
 
 @with_app_context
 def product_changed(shop_domain: str, product: dict[str, Any]) -> int:
-    """Link the product's groups for every active automation of the store. Returns the batches queued."""
+    """Record the product's groups for every automation of the store and
+    schedule their runs. Returns the events recorded."""
     config = current_app.config
     shop = db.session.scalars(select(Shop).where(Shop.domain == shop_domain)).first()
     if shop is None or not shop.is_installed:
         return 0
     automations = db.session.scalars(select(Automation).where(
-        Automation.shop_id == shop.id, Automation.enabled.is_(True), Automation.paused.is_(False),
-        Automation.api_secret_enc.is_not(None))).all()
+        Automation.shop_id == shop.id, Automation.enabled.is_(True), Automation.api_secret_enc.is_not(None))).all()
     if not automations:
         return 0
     shop_id = shop.id
@@ -85,24 +95,27 @@ def product_changed(shop_domain: str, product: dict[str, Any]) -> int:
     if seen is not None and seen.values_hash == digest:
         db.session.rollback()
         return 0
-    queued = 0
+    now = utcnow()
+    recorded = []
     for automation in automations:
-        rules = rules_of(automation)
-        work = Work(groups={})
-        for rule in rules:
-            work.groups.setdefault(rule.match.cloudinary_field, set()).update(values[rule.match.shopify_field])
-        plan = plan_relink(environment(config, automation), shop_id, rules, work)
-        plan.unlinks = []  # a new product takes nothing away
-        queued += len(create_batches(automation, plan, "new_product"))
-    # Remembered with the batches, in one commit: a run that failed (Cloudinary
-    # unavailable) is retried in full, not mistaken for one already done.
+        hints = sorted({(r.match.cloudinary_field, v) for r in rules_of(automation)
+                        for v in values[r.match.shopify_field]})
+        if not hints:
+            continue
+        db.session.add(AutomationEvent(
+            automation_id=automation.id, shop_id=shop_id, dedup_key=None, notification_type=PRODUCT_EVENT,
+            public_ids=[], refs=[], hints=[list(h) for h in hints][:MAX_HINTS], outcome=EventOutcome.QUEUED,
+            reason=None, state="pending", received_at=now))
+        automation.last_event_at = now
+        recorded.append(automation.id)
+    # Remembered with the events, in one commit: nothing is lost between the two.
     if product_id:
         if seen is None:
             db.session.add(AutomationProduct(shop_id=shop_id, product_id=product_id, values_hash=digest))
         else:
             seen.values_hash = digest
     db.session.commit()
-    if queued:
-        dispatch_next(config, shop_id)
-    log.info("product %s of %s: %d automation batches", product_id, shop_domain, queued)
-    return queued
+    for automation_id in recorded:
+        schedule_flush(config, automation_id, shop_id)
+    log.info("product %s of %s: %d automation events", product_id, shop_domain, len(recorded))
+    return len(recorded)

@@ -91,6 +91,32 @@ def test_a_product_created_later_receives_its_images(running):
     assert len(store.syncs()) == before
 
 
+def test_a_burst_of_product_webhooks_is_one_run(running):
+    """An import (or the products/update Shopify sends for every product a sync
+    has just written to) is a burst of webhooks: coalesced with the store's
+    other automation events into one run and a sync, not a Cloudinary search
+    and a sync per product. They are not Cloudinary notifications, so the
+    contract's event list leaves them out."""
+    store = running
+    for i in range(1, 7):  # six of the twenty products have an image waiting in Cloudinary
+        store.upload(f"burst/b-{i}_a", f"B-{i}", seq=1)
+    wait_until(lambda: len(store.events()) == 6 and all(not e["pending"] for e in store.events()),
+               what="uploads taken up")
+    wait_until(lambda: all(s["status"] == "succeeded" for s in store.syncs()), what="synced")
+    syncs, events = len(store.syncs()), len(store.events())
+    products = [(store.add_product(f"Burst {i}", f"B-{i}"), i) for i in range(1, 21)]
+    for gid, i in products:
+        assert store.product_webhook("products/update", gid, f"Burst {i}", [f"B-{i}"]).status_code == 200
+    for i in range(1, 7):
+        wait_until(lambda i=i: linked(store, f"Burst {i}") == [f"burst/b-{i}_a"], what="the burst's products linked",
+                   timeout=90)
+    wait_until(lambda: all(s["status"] == "succeeded" for s in store.syncs()), what="runs finished")
+    started = store.syncs()[:len(store.syncs()) - syncs]
+    assert 1 <= len(started) <= 2, started
+    assert {s["trigger"] for s in started} == {"new_product"}
+    assert len(store.events()) == events
+
+
 def test_out_of_order_delivery_ends_right(running):
     """The metadata change's notification arrives before the upload's: the
     group is read whole from Cloudinary either way, so the end state is right."""

@@ -133,3 +133,12 @@ def test_a_deleted_asset_leaves_whatever_field_linked_it(monkeypatch):
     links = {("X", "shoes/p"): Linked("summer", "tags"), ("Y", "shoes/p"): Linked("ABC-1", None)}
     unlinks, syncs = _plan(monkeypatch, [], links, [{"public_id": "shoes/p"}])
     assert sorted(unlinks) == [(["X", "Y"], ["shoes/p"])] and syncs == []
+
+
+def test_a_run_says_what_started_it():
+    from jobs.automation.events import PRODUCT_EVENT
+    from jobs.automation.flush import run_trigger
+    assert run_trigger(["delete", "delete"]) == "delete"
+    assert run_trigger([PRODUCT_EVENT, PRODUCT_EVENT]) == "new_product"
+    assert run_trigger(["upload", PRODUCT_EVENT]) == "upload"
+    assert run_trigger(["resource_metadata_changed", "delete"]) == "upload"
