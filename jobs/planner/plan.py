@@ -22,6 +22,10 @@ from .request import Asset, AssetKey, SyncRequest
 from .settings import Settings
 
 MAX_PRODUCT_MEDIA = 250  # Shopify: PRODUCT_MEDIA_LIMIT_EXCEEDED above this
+# A json metafield's value, from API 2026-04 ("Value is too long (maximum is 128 KB)"):
+# https://shopify.dev/docs/apps/build/metafields/metafield-limits and
+# https://shopify.dev/changelog/reduced-metafield-value-sizes. productmedia_v1 is one.
+MAX_DOCUMENT_BYTES = 128 * 1024
 
 Word = Literal["created", "replaced", "moved", "unchanged", "removed", "skipped", "failed"]
 WRITES: frozenset[str] = frozenset({"created", "replaced", "moved", "removed"})

@@ -36,9 +36,9 @@ from typing import Iterable, Mapping, Sequence
 from .delivery import Kind, delivery_for, swatch_delivery
 from .grouping import Group, Grouping, Unplaced, build_groups
 from .naming import alt_text, filename_for
-from .plan import (MAX_PRODUCT_MEDIA, Action, PlanContext, PlannedAsset, ProductMatch, ProductPlan, ProductState,
-                   ProductTarget, Slot, SyncPlan, VariantImage)
-from .productmedia import DeliveryKind, ProductMediaEntry, dump_document
+from .plan import (MAX_DOCUMENT_BYTES, MAX_PRODUCT_MEDIA, Action, PlanContext, PlannedAsset, ProductMatch,
+                   ProductPlan, ProductState, ProductTarget, Slot, SyncPlan, VariantImage)
+from .productmedia import KEY, NAMESPACE, DeliveryKind, ProductMediaEntry, dump_document
 from .request import Asset, AssetKey, SyncRequest
 from .settings import Settings
 
@@ -97,24 +97,43 @@ def plan_product(target: ProductTarget, state: ProductState, ctx: PlanContext) -
     reconciled = reconcile(state, collected)
     layout = lay_out(ctx, state, collected, reconciled)
     if len(layout.slots) > MAX_PRODUCT_MEDIA:
-        return _too_many_media(target, state, title, collected, len(layout.slots), group_values)
+        return _refused(target, state, title, collected, group_values,
+                        f"the gallery would hold {len(layout.slots)} media; Shopify allows {MAX_PRODUCT_MEDIA} per "
+                        f"product.")
+    document = productmedia_document(collected, layout, reconciled, ctx)
+    if document_changed(document, state) and (size := document_bytes(document)) > MAX_DOCUMENT_BYTES:
+        # Metafields are written last: refused then, the gallery would be
+        # changed and the document recording it not.
+        return _refused(target, state, title, collected, group_values,
+                        f"{NAMESPACE}.{KEY} would be {size:,} bytes; Shopify allows {MAX_DOCUMENT_BYTES // 1024} KB "
+                        f"for a JSON metafield (shorter alt texts or public IDs, or fewer assets, fit).")
     rows = [*collected.skipped,
             *gallery_rows(layout, reconciled),
             *removal_rows(state, layout, reconciled, ctx.link_mode),
             *listed_rows(collected),
             *swatch_rows(target, state, ctx)]
-    document = productmedia_document(collected, layout, reconciled, ctx)
     return ProductPlan(target.product_id, title, "planned", None, layout.slots, tuple(rows), tuple(document),
                        document_changed(document, state), tuple(variant_images(target, layout, state, ctx)),
                        group_values)
 
 
-def _too_many_media(target: ProductTarget, state: ProductState, title: str, collected: Collected, count: int,
-                    group_values: tuple[str, ...]) -> ProductPlan:
-    """Shopify refuses a gallery over its limit: the product fails whole,
-    before any write, and keeps what it has."""
-    error = (f"the gallery would hold {count} media; Shopify allows {MAX_PRODUCT_MEDIA} per product. "
-             f"Nothing was changed on this product.")
+# The longest media id the document will hold for media still to be made
+# (serialized as null until then).
+_MEDIA_ID_ALLOWANCE = len('"gid://shopify/MediaImage/' + "9" * 20 + '"') - len("null")
+
+
+def document_bytes(document: Sequence[ProductMediaEntry]) -> int:
+    """The size productmedia_v1 will have once the new media's ids are in it (an upper bound)."""
+    pending = sum(1 for entry in document if entry.media_id is None)
+    return len(dump_document(list(document)).encode()) + pending * _MEDIA_ID_ALLOWANCE
+
+
+def _refused(target: ProductTarget, state: ProductState, title: str, collected: Collected,
+             group_values: tuple[str, ...], why: str) -> ProductPlan:
+    """Shopify would refuse part of the product's writes (a gallery or a
+    document over its limit): the product fails whole, before any write,
+    and keeps what it has."""
+    error = f"{why} Nothing was changed on this product."
     sent = [*collected.gallery, *(listed.asset for listed in collected.listed)]
     failed = [Action("failed", p.public_id, p.group_value, reason=error) for p in sent]
     return ProductPlan(target.product_id, title, "failed", error, tuple(Slot(m) for m in state.gallery),

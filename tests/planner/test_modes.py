@@ -366,3 +366,24 @@ def test_an_asset_that_becomes_a_swatch_leaves_the_gallery(five):
     final = apply(after, plan)
     assert len(final.gallery) == 6 and [e.public_id for e in final.productmedia] == ["s/front"]
     assert not only(run(req, final)).has_writes
+
+
+def test_a_document_over_shopifys_json_limit_fails_the_product_before_any_write():
+    """productmedia_v1 is written last: a value Shopify refuses (over 128 KB)
+    would leave the gallery changed and the document not. Long public IDs
+    and alt texts make it so with well under 250 media."""
+    from jobs.planner.plan import MAX_DOCUMENT_BYTES
+    long = [asset(f"campaigns/{'autumn-lookbook-' * 10}{i:03}", alt="A" * 400) for i in range(200)]
+    state = ProductState(PRODUCT, "Shoe", merchant_gallery(2))
+    plan = only(run(request(long, "append"), state))
+    assert plan.status == "failed" and not plan.has_writes
+    assert "productmedia_v1" in plan.error and "128 KB" in plan.error
+    assert apply(state, plan) == state
+    # Half as many fit: planned, and the document with its media ids stays under the limit.
+    fitting = only(run(request(long[:100], "append"), state))
+    assert fitting.status == "planned"
+    from jobs.planner import dump_document
+    from jobs.planner.planning import document_bytes
+    filled = [e.model_copy(update={"media_id": f"gid://shopify/MediaImage/{10**13 + i}"})
+              for i, e in enumerate(fitting.productmedia)]
+    assert len(dump_document(filled).encode()) <= document_bytes(fitting.productmedia) <= MAX_DOCUMENT_BYTES
