@@ -41,7 +41,7 @@ from .executor.video import put_staged, stream_download
 from .planner.plan import Action, ProductPlan
 from .planner.productmedia import KEY, NAMESPACE, SWATCH_KEY
 from .product_batch import ProductBatchRun
-from .undo_plan import Snapshot, UndoPlan, plan_undo, snapshot_of
+from .undo_plan import Snapshot, UndoPlan, owner_name, plan_undo, snapshot_of
 
 REFUSED_PREFIX = UNDO_REFUSED_PREFIX
 
@@ -269,13 +269,14 @@ def _rows(undoing: Undoing) -> list[Action]:
     if plan.gallery is not None:
         rows.append(Action("moved", None, reason="undo: the gallery order as it was before the run"))
     if plan.productmedia is not None:
-        rows.append(Action("replaced", None, reason=f"undo: {NAMESPACE}.{KEY} as it was before the run"))
+        rows.append(Action("replaced", None, reason=f"undo: {NAMESPACE}.{KEY} as it was before the run "
+                                                      f"(the storefront list of its assets)"))
     for variant, _, image in plan.variants:
         rows.append(Action("replaced", *named(image), media_id=image,
-                           reason=f"undo: the image of variant {variant} as it was before the run"))
+                           reason=f"undo: the image of {owner_name(variant)} as it was before the run"))
     for owner, file_id in plan.swatches:
         rows.append(Action("replaced" if file_id else "removed", *named(file_id), media_id=file_id,
-                           reason=f"undo: {NAMESPACE}.{SWATCH_KEY} of {owner} as it was before the run"))
+                           reason=f"undo: {NAMESPACE}.{SWATCH_KEY} of {owner_name(owner)} as it was before the run"))
     # Errors no row above shows (the order, variant images, metafields).
     shown = {m for m in plan.detach if m in work.removal_errors} | set(plan.reattach) - work.reattached
     rest = [e for e in undoing.errors if not any(m in e for m in shown)]

@@ -100,6 +100,12 @@ class UndoPlan:
                     or self.variants or self.swatches)
 
 
+def owner_name(gid: str) -> str:
+    """A product or variant as a report row names it: "the product", "variant 7" (pure)."""
+    kind, _, number = gid.removeprefix("gid://shopify/").partition("/")
+    return f"variant {number}" if kind == "ProductVariant" else "the product"
+
+
 def plan_undo(before: Snapshot, after: Snapshot | None, live: Snapshot | None) -> UndoPlan:
     """Undo one product: `live` is how it looks now (None: it no longer
     exists); `after` None when the run ended (a crash, a failure) before it
@@ -144,7 +150,7 @@ def _productmedia(before: Snapshot, after: Snapshot, live: Snapshot, changed: li
     if same_json(before.productmedia, after.productmedia) or same_json(live.productmedia, before.productmedia):
         return None
     if not same_json(live.productmedia, after.productmedia):
-        changed.append("cloudinary.productmedia_v1")
+        changed.append("the storefront list of its assets (cloudinary.productmedia_v1)")
         return None
     return (before.productmedia,)
 
@@ -160,7 +166,7 @@ def _variants(before: Snapshot, after: Snapshot, live: Snapshot, changed: list[s
         if image == left or now.get(variant) == image:
             continue
         if now.get(variant) != left:
-            changed.append(f"the image of variant {variant}")
+            changed.append(f"the image of {owner_name(variant)}")
             continue
         # Media taken off the product leave its variants with it.
         out.append((variant, None if left in detached else left, image))
@@ -178,7 +184,7 @@ def _swatches(before: Snapshot, after: Snapshot, live: Snapshot, changed: list[s
         if file_id == left or now.get(owner) == file_id:
             continue
         if now.get(owner) != left:
-            changed.append(f"the swatch of {owner}")
+            changed.append(f"the swatch of {owner_name(owner)}")
             continue
         out.append((owner, file_id))
     return tuple(out)

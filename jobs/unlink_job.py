@@ -42,7 +42,7 @@ from .planner.plan import Action, ProductPlan, Slot
 from .planner.productmedia import NAMESPACE, SWATCH_KEY
 from .product_batch import ProductBatchRun
 from .sync_journal import SyncJournal
-from .undo_plan import snapshot_of
+from .undo_plan import owner_name, snapshot_of
 from .undo_record import record_after, record_before
 
 
@@ -249,5 +249,5 @@ class UnlinkRun(ProductBatchRun):
                     Action("failed", public_id, media_id=file_id, reason=f"{NAMESPACE}.{SWATCH_KEY} on {owner}: "
                                                                          f"{errors}") if errors else
                     Action("removed", public_id, group_value, media_id=file_id,
-                           reason=f"swatch: {NAMESPACE}.{SWATCH_KEY} removed from {owner}"))
+                           reason=f"swatch: {NAMESPACE}.{SWATCH_KEY} removed from {owner_name(owner)}"))
         return rows

@@ -259,6 +259,16 @@ _DETAIL_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), w
     (r"^swatch: uploaded to Files and set as cloudinary.swatch$", "a swatch: uploaded to Files, set as swatch"),
     (r"^reused the file an earlier upload made of this version", "already in Files from an earlier upload, reused"),
     (r"^the upload was aborted before this asset$", "not uploaded: the run was stopped before it"),
+    (r"^swatch: cloudinary\.swatch removed from (.+)$", r"a swatch: taken off \1"),
+    # An undo's rows (jobs.undo_job).
+    (r"^undo: the run added this media; taken off the product \(it stays in Files\)$",
+     "added by that run: taken off the product (it stays in Files)"),
+    (r"^undo: put back on the product$", "put back on the product"),
+    (r"^undo: could not be put back on the product$", "couldn't be put back on the product"),
+    (r"^undo: the gallery order as it was before the run$", "the gallery's order, put back as it was"),
+    (r"^undo: cloudinary\.productmedia_v1 as it was before the run", "the storefront list, put back as it was"),
+    (r"^undo: the image of (.+) as it was before the run$", r"the image of \1, put back as it was"),
+    (r"^undo: cloudinary\.swatch of (.+) as it was before the run$", r"the swatch of \1, put back as it was"),
 ))
 
 

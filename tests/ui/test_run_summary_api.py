@@ -269,3 +269,28 @@ def test_a_batch_handed_back_to_rq_leaves_a_retry_note(app, make_shop, monkeypat
         assert (note.attempt, note.attempts_max, note.reason) == (1, 3, "Shopify didn't answer")
         assert 29 <= (note.retry_at - note.failed_at).total_seconds() <= 31
         assert db.session.get(Sync, sync_id).status == "running"
+
+
+def test_undo_and_swatch_rows_read_in_a_merchants_words():
+    """Every reason an undo or an unlinked swatch writes has words in the
+    admin; none shows a GID or a metafield name alone."""
+    from jobs.undo_plan import owner_name
+    from shopify_app.ui.run_summary import detail_words
+
+    variant, product = "gid://shopify/ProductVariant/7", "gid://shopify/Product/3"
+    engine = [
+        "undo: the run added this media; taken off the product (it stays in Files)",
+        "undo: put back on the product", "undo: could not be put back on the product",
+        "undo: the gallery order as it was before the run",
+        "undo: cloudinary.productmedia_v1 as it was before the run (the storefront list of its assets)",
+        f"undo: the image of {owner_name(variant)} as it was before the run",
+        f"undo: cloudinary.swatch of {owner_name(product)} as it was before the run",
+        f"swatch: cloudinary.swatch removed from {owner_name(variant)}",
+    ]
+    words = [detail_words(reason) for reason in engine]
+    assert words == [
+        "added by that run: taken off the product (it stays in Files)", "put back on the product",
+        "couldn't be put back on the product", "the gallery's order, put back as it was",
+        "the storefront list, put back as it was", "the image of variant 7, put back as it was",
+        "the swatch of the product, put back as it was", "a swatch: taken off variant 7"]
+    assert not any("gid://" in w or "cloudinary." in w for w in words)
