@@ -396,7 +396,8 @@ def _row_decorator(shop: Shop, sync: Sync) -> Any:
         public_id = row.get("public_id")
         detail, media_alt, media_file = run_summary.split_media_name(row.get("detail"))
         out = {**row, "detail": run_summary.detail_words(detail), "media_alt": media_alt, "media_file": media_file,
-               "thumbnail_url": run_summary.thumbnail_url(sync.cloud_name, public_id, assets.get(public_id or ""))}
+               "thumbnail_url": run_summary.thumbnail_url(sync.cloud_name, public_id, assets.get(public_id or "") or
+                                                          run_summary.asset_of_media(row.get("media_id")))}
         if sync.kind in FILE_KINDS:
             match = _FILE_GID.match(row.get("media_id") or "")
             path = f"content/files/{match.group(1)}" if match else None

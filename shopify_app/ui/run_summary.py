@@ -304,6 +304,21 @@ def asset_index(request: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return index
 
 
+_MEDIA_RESOURCE_TYPES = {"MediaImage": "image", "Video": "video"}
+
+
+def asset_of_media(media_id: str | None) -> Mapping[str, Any] | None:
+    """What a report row's media says of its asset when the run's request
+    doesn't list it (an unlink or an undo names public IDs only): a Shopify
+    video is a Cloudinary video, so its thumbnail is a still frame, not an
+    image URL that answers 404. Other media (3D models, external videos) have
+    no Cloudinary thumbnail."""
+    if not media_id or not media_id.startswith("gid://shopify/"):
+        return None
+    kind = media_id.removeprefix("gid://shopify/").split("/", 1)[0]
+    return {"resource_type": _MEDIA_RESOURCE_TYPES.get(kind, "raw")}
+
+
 def thumbnail_url(cloud_name: str | None, public_id: str | None, asset: Mapping[str, Any] | None) -> str | None:
     """A small Cloudinary delivery URL of the asset (a still frame for a
     video), built by the Cloudinary SDK with the run's cloud name."""

@@ -294,3 +294,23 @@ def test_undo_and_swatch_rows_read_in_a_merchants_words():
         "the storefront list, put back as it was", "the image of variant 7, put back as it was",
         "the swatch of the product, put back as it was", "a swatch: taken off variant 7"]
     assert not any("gid://" in w or "cloudinary." in w for w in words)
+
+
+def test_an_unlinks_rows_have_thumbnails_of_the_right_kind(app, client, make_shop):
+    """An unlink's request names public IDs only: the row's media says a video
+    is a video (a still frame, not an image URL that answers 404)."""
+    shop_id = make_shop(SHOP)
+    rows = [{"public_id": "runway/look1", "action": "removed", "media_id": "gid://shopify/Video/41",
+             "detail": "unlinked"},
+            {"public_id": "bags/tote", "action": "removed", "media_id": "gid://shopify/MediaImage/42",
+             "detail": "unlinked"},
+            {"public_id": "chairs/eames", "action": "removed", "media_id": "gid://shopify/Model3d/43",
+             "detail": "unlinked"}]
+    sync_id = seed(app, shop_id, kind="unlink", cloud_name="acme",
+                   request={"product_ids": ["gid://shopify/Product/1"], "public_ids": [r["public_id"] for r in rows]},
+                   products=[{"id": "gid://shopify/Product/1", "title": "Look", "rows": rows}])
+    shown = client.get(f"/app/api/syncs/{sync_id}", headers=auth_header(SHOP)).get_json()["products"][0]["rows"]
+    video, image, model = (r["thumbnail_url"] for r in shown)
+    assert "/video/upload/so_auto," in video and video.endswith("runway/look1.jpg")
+    assert "/image/upload/" in image
+    assert model is None
