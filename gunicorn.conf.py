@@ -44,8 +44,10 @@ logconfig_dict = {
     "root": {"level": "INFO", "handlers": []},
 }
 # Forwarded headers are the app's business (TRUSTED_PROXIES, ProxyFix), not
-# gunicorn's: it must not rewrite the client address or scheme itself.
-forwarded_allow_ips = "127.0.0.1,::1"
+# gunicorn's: it must not rewrite the client address or scheme itself, not
+# even for a local peer (gunicorn's default trusts 127.0.0.1 and ::1, so a
+# local proxy's X-Forwarded-Proto would set the scheme with TRUSTED_PROXIES=0).
+forwarded_allow_ips = ""
 
 
 def on_starting(server):

@@ -88,6 +88,19 @@ def test_the_shopify_cli_variables_map_to_the_apps_settings():
     assert cli_environment({"HOST": "abc.ngrok.io"})["APP_URL"] == "https://abc.ngrok.io"
 
 
+def test_gunicorn_trusts_no_forwarded_headers_itself():
+    """The app decides which proxies to believe (TRUSTED_PROXIES); gunicorn,
+    reading the setting with its own validator, must trust none, not even a
+    local peer (its default trusts 127.0.0.1 and ::1)."""
+    import runpy
+
+    from gunicorn.config import Config
+    settings = runpy.run_path(os.path.join(ROOT, "gunicorn.conf.py"))
+    config = Config()
+    config.set("forwarded_allow_ips", settings["forwarded_allow_ips"])
+    assert config.forwarded_allow_ips == []
+
+
 def test_gunicorn_serves_the_app_with_json_logs_and_no_query_strings(base_config, tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOPIFY_", "DATABASE_", "REDIS_"))}
