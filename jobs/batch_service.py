@@ -26,7 +26,7 @@ from sqlalchemy import func, update
 
 from shopify_app.extensions import db
 from shopify_app import outages
-from shopify_app.batch_status import FINISHED, UNFINISHED, BatchStatus
+from shopify_app.batch_status import UNFINISHED, BatchStatus
 from shopify_app.models import Sync, utcnow
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,6 @@ class AlreadyFinished(Exception):
 def new_batch(**fields: Any) -> Sync:
     """A batch as it is accepted: queued (not yet added to the session)."""
     return Sync(status=BatchStatus.QUEUED, **fields)
-
-
-def is_finished(sync: Sync) -> bool:
-    return sync.status in FINISHED
 
 
 def start(sync: Sync) -> bool:

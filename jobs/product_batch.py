@@ -73,11 +73,6 @@ class ProductBatchRun(BatchRun):
             after = chunk[-1].seq
             yield chunk
 
-    def finish_product(self, product: SyncProduct, status: str, rows: Iterable[Row], error: str | None = None
-                       ) -> None:
-        """Write the product's report rows and its end state in one commit."""
-        self.finish_products([(product, status, rows, error)])
-
     def finish_products(self, ended: Sequence[tuple[SyncProduct, str, Iterable[Row], str | None]]) -> None:
         """Write these products' report rows, end states and links in one commit."""
         if not ended:

@@ -9,6 +9,7 @@ import a simulator; no simulator imports them."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -22,9 +23,7 @@ APP_PACKAGES = ("shopify_app", "cloudinary_bridge", "jobs")
 SIMULATORS = ("shopify_sim", "cloudinary_sim")
 MAX_COMPLEXITY = 30
 
-# Functions allowed over the limit for now, each with who removes it.
-# engine-speed is rewriting the executor as steps over a shared record of
-# work (issue 9.4); the integrator removes this entry when that lands.
+# Functions allowed over the limit, each with why (none now).
 OVER_THE_LIMIT: set[tuple[str, str]] = set()
 
 
@@ -117,3 +116,16 @@ def test_every_simulator_package_is_under_the_import_contracts():
         assert name in config["root_packages"], name
         assert name in contracts["simulators-without-app"]["source_modules"], name
         assert name in contracts["app-without-simulators"]["forbidden_modules"], name
+
+
+def test_no_test_module_imports_from_another_test_module():
+    """Shared test helpers live in support modules and conftest files: a test
+    module imported by another runs its tests' module-level code twice and
+    ties the two together."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if re.match(r"\s*from\s+(tests\.|\.)[\w.]*\btest_\w+\s+import\b", line) or re.match(
+                    r"\s*import\s+tests\.[\w.]*\btest_\w+", line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert found == []

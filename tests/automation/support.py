@@ -71,11 +71,8 @@ class AutomatedStore(Store):
         return self.client.post(self.path, data=body, headers=sent)
 
     def shopify_cost(self) -> int:
-        """Cost points Shopify charged this store since the last `clear_cost`."""
+        """Cost points Shopify charged this store so far."""
         return sum(e.get("actualCost") or 0 for e in self.sim.control("GET", f"/_sim/shops/{self.domain}/requests"))
-
-    def clear_cost(self) -> None:
-        self.sim.control("POST", f"/_sim/shops/{self.domain}/requests/clear")
 
     def add_product(self, title: str, sku: str) -> str:
         """A product created in the store later (as the merchant would); its GID."""

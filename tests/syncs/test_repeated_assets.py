@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support import bearer, connect
-from tests.uploads.test_upload_job_sim import upload
+from tests.uploads.support import upload
 
 
 def asset(public_id, sku=None, **extra):

@@ -9,7 +9,7 @@ import pytest
 
 from jobs.planner.delivery import MAX_SOURCE_LENGTH, Delivery, within_source_limit
 from tests.support import bearer, connect
-from tests.uploads.test_upload_job_sim import upload
+from tests.uploads.support import upload
 
 # Each "é" is percent-encoded as %C3%A9 in the URL: 400 of them make a URL of
 # about 2,450 characters from a public ID of 400 characters.

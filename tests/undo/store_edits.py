@@ -12,7 +12,6 @@ from shopify_app.models import Shop
 from tests.syncs.e2e_store import Store
 
 FILE_UPDATE = """mutation($files: [FileUpdateInput!]!) { fileUpdate(files: $files) { userErrors { message code } } }"""
-SET_METAFIELD = """mutation($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) { userErrors { message } } }"""
 
 
 def admin(app: Any, store: Store, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -24,12 +23,6 @@ def admin(app: Any, store: Store, query: str, variables: dict[str, Any] | None =
 def take_off(app: Any, store: Store, product_id: str, media_id: str) -> None:
     data = admin(app, store, FILE_UPDATE, {"files": [{"id": media_id, "referencesToRemove": [product_id]}]})
     assert not data["fileUpdate"]["userErrors"], data
-
-
-def set_productmedia(app: Any, store: Store, product_id: str, value: str) -> None:
-    data = admin(app, store, SET_METAFIELD, {"m": [{"ownerId": product_id, "namespace": "cloudinary",
-                                                    "key": "productmedia_v1", "type": "json", "value": value}]})
-    assert not data["metafieldsSet"]["userErrors"], data
 
 
 def looks(store: Store) -> dict[str, dict[str, Any]]:

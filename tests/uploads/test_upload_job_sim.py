@@ -12,6 +12,7 @@ from shopify_app import crypto
 from shopify_app.extensions import db
 from shopify_app.models import Shop, StoreFile
 from tests.support import bearer, connect
+from tests.uploads.support import upload
 
 FILES = """query { files(first: 100) { nodes { id alt fileStatus
   ... on MediaImage { image { url } originalSource { url } }
@@ -33,15 +34,6 @@ def store(app, client, sim_shop):
     app.config["RQ_IS_ASYNC"] = False  # the job runs inside the request
     shop = sim_shop()
     return shop, connect(client, shop.domain, cloud_name="acme")["token"]
-
-
-def upload(client, token, assets, **body):
-    response = client.post("/bridge/v1/uploads", json={"assets": assets, **body}, headers=bearer(token))
-    assert response.status_code == 202, response.get_data(as_text=True)
-    upload_id = response.get_json()["id"]
-    status = client.get(f"/bridge/v1/uploads/{upload_id}", headers=bearer(token))
-    assert status.status_code == 200
-    return status.get_json()
 
 
 def admin(app, sim, shop, query, variables=None):
