@@ -60,11 +60,18 @@ def api_key_json(credential: BridgeCredential) -> dict[str, Any]:
 
 def key_environment(shop_id: int, chosen: Any) -> str | None:
     """The connected Cloudinary environment a new API key delivers from: the
-    one chosen, else the store's only one; None while none or several are
-    connected and none was chosen (its syncs are then refused, 422)."""
+    one chosen, else the store's only one; None while none is connected (the
+    key then uses the one connected later, credentials.delivery_cloud_name).
+    With several connected a key must name one: made without, its syncs
+    would be refused (422) for as long as several stay connected, and a key's
+    environment can't be changed later."""
     names = credentials.connected_cloud_names(shop_id)
+    if chosen is None and len(names) > 1:
+        raise Problem(422, "Several Cloudinary environments are connected: choose the one this key's syncs "
+                           "deliver from.",
+                      errors=[{"field": "cloud_name", "message": "Connected: " + ", ".join(names)}])
     if chosen is None:
-        return names[0] if len(names) == 1 else None
+        return names[0] if names else None
     if chosen not in names:
         raise Problem(422, "Choose one of the store's connected Cloudinary environments for this key.",
                       errors=[{"field": "cloud_name", "message": "Connected: " + (", ".join(names) or "none")}])

@@ -52,12 +52,24 @@ def test_without_a_choice_a_key_takes_the_only_environment_and_keeps_it(app, cli
     assert _sync_cloud(app, client, key["key"]) == "only-cloud"
 
 
-def test_a_key_with_no_environment_to_name_is_refused_a_sync_not_given_an_empty_cloud(client, make_shop):
+def test_with_several_environments_a_key_must_name_one(client, make_shop):
+    """Made without one, its syncs would be refused for as long as several
+    stay connected, and a key's environment can't be changed later."""
     make_shop(SHOP)
     connect(client, SHOP, cloud_name="one-cloud")
     connect(client, SHOP, cloud_name="other-cloud")
+    refused = _new_key(client)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == [{"field": "cloud_name", "message": "Connected: one-cloud, other-cloud"}]
+    assert client.get("/app/api/api-keys", headers=auth_header(SHOP)).get_json() == []
+
+
+def test_a_key_made_before_any_environment_uses_the_one_connected_later_never_an_empty_cloud(app, client,
+                                                                                          make_shop):
+    make_shop(SHOP)
     key = _new_key(client).get_json()
     assert key["cloud_name"] is None
     response = client.post("/bridge/v1/syncs", json=SYNC, headers=bearer(key["key"]))
-    assert response.status_code == 422
-    assert "several Cloudinary environments" in response.get_json()["detail"]
+    assert response.status_code == 422   # nothing to deliver from yet, never an empty cloud name
+    connect(client, SHOP, cloud_name="later-cloud")
+    assert _sync_cloud(app, client, key["key"]) == "later-cloud"
