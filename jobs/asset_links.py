@@ -148,12 +148,25 @@ def linked(shop_id: int, cloud_name: str, *, public_ids: Collection[str] = (),
     return {(product_id, public_id): Linked(group, field) for product_id, public_id, group, field in rows}
 
 
-def linked_public_ids(shop_id: int, cloud_name: str, limit: int) -> list[str]:
-    """Public IDs AssetLink has linked in this store (most recently linked first, at most `limit`)."""
-    last = func.max(AssetLink.linked_at)
-    return list(db.session.scalars(
-        select(AssetLink.public_id).where(AssetLink.shop_id == shop_id, AssetLink.cloud_name == cloud_name)
-        .group_by(AssetLink.public_id).order_by(last.desc(), AssetLink.public_id).limit(limit)))
+def linked_public_ids(shop_id: int, cloud_name: str, limit: int, *, turn: int = 0) -> list[str]:
+    """Public IDs AssetLink has linked in this store, at most `limit`: half
+    the most recently linked, half a slice of all of them (by public ID) that
+    moves on with each `turn`, so every linked asset comes up within
+    (linked ÷ half the limit) turns however many there are."""
+    scope = (AssetLink.shop_id == shop_id, AssetLink.cloud_name == cloud_name)
+    recent = list(db.session.scalars(
+        select(AssetLink.public_id).where(*scope).group_by(AssetLink.public_id)
+        .order_by(func.max(AssetLink.linked_at).desc(), AssetLink.public_id).limit(limit - limit // 2)))
+    total = db.session.scalar(select(func.count(func.distinct(AssetLink.public_id))).where(*scope)) or 0
+    if total <= len(recent) or limit // 2 == 0:
+        return recent
+    size = limit // 2
+    start = (turn * size) % total
+    every = select(AssetLink.public_id).where(*scope).group_by(AssetLink.public_id).order_by(AssetLink.public_id)
+    part = list(db.session.scalars(every.offset(start).limit(size)))
+    if len(part) < size:  # the slice wraps around to the start
+        part += db.session.scalars(every.limit(size - len(part)))
+    return list(dict.fromkeys([*recent, *part]))
 
 
 def own_media(shop_id: int, product_id: str) -> dict[str, str | None]:

@@ -58,8 +58,10 @@ def reconcile(automation_id: str) -> int:
     since = (automation.reconciled_at or started - FIRST_LOOK_BACK) - OVERLAP
     env = environment(config, automation)
     changed = list(cloudinary_admin.search_changed_since(env, since))
-    # Deletions leave nothing to search for: check what we linked is still there.
-    linked = asset_links.linked_public_ids(automation.shop_id, automation.cloud_name, MAX_DELETION_CHECKS)
+    # Deletions leave nothing to search for: check what we linked is still there
+    # (the most recent links, and a slice of all of them that moves on each day).
+    linked = asset_links.linked_public_ids(automation.shop_id, automation.cloud_name, MAX_DELETION_CHECKS,
+                                           turn=started.toordinal())
     gone = sorted(set(linked) - cloudinary_admin.existing_public_ids(env, linked))
     rules = rules_of(automation)
     batches = []

@@ -62,3 +62,31 @@ def test_what_an_undo_puts_back_is_recorded_under_the_group_the_undone_run_repor
         row("moved", public_id=None),                                    # the gallery order row
         row("removed", media_id="M4"),                                   # taken off (taken_off's job)
         row("failed", media_id="M5")]) == {("P1", "a", "M1"): "SKU-1", ("P1", "w/chip", "F2"): "W-1"}
+
+
+def test_the_daily_deletion_check_comes_round_to_every_linked_asset(app, make_shop):
+    """It checks at most a few thousand a day: the most recent links and a
+    slice of all of them that moves on each turn, so an old link is checked
+    too, within (links ÷ half the limit) days."""
+    from datetime import timedelta
+
+    from jobs.asset_links import linked_public_ids
+    from shopify_app.extensions import db
+    from shopify_app.models import AssetLink, utcnow
+
+    shop_id = make_shop("acme.myshopify.com")
+    with app.app_context():
+        now = utcnow()
+        db.session.add_all([AssetLink(shop_id=shop_id, cloud_name="acme", product_id=f"P{i}", public_id=f"a/{i:02}",
+                                      media_key=f"M{i}", group_value="G", linked_at=now - timedelta(days=i))
+                            for i in range(10)])
+        db.session.add(AssetLink(shop_id=shop_id, cloud_name="other", product_id="P0", public_id="b/0",
+                                 media_key="M99", group_value="G", linked_at=now))
+        db.session.commit()
+        seen: set[str] = set()
+        for turn in range(5):
+            ids = linked_public_ids(shop_id, "acme", 4, turn=turn)
+            assert len(ids) <= 4 and ids[:2] == ["a/00", "a/01"]   # the most recent first, every turn
+            seen |= set(ids)
+        assert seen == {f"a/{i:02}" for i in range(10)}
+        assert linked_public_ids(shop_id, "acme", 40) == [f"a/{i:02}" for i in range(10)]
