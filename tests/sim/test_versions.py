@@ -75,3 +75,22 @@ def test_json_metafield_size_follows_the_version(sim):
     refused = sim.data(SET, {"m": [{"ownerId": owner, "namespace": "custom", "key": "big", "type": "json",
                                     "value": too_big}]}, version="2026-01")["metafieldsSet"]["userErrors"]
     assert [e["code"] for e in refused] == ["INVALID_VALUE"]
+
+
+@pytest.mark.parametrize("type_,fits,too_long,limit", [
+    # https://shopify.dev/docs/apps/build/metafields/metafield-limits: 64 KB for a value of most types,
+    # 2 KB for `url` and `id` (json is above: 128 KB at the app's version).
+    ("multi_line_text_field", "x" * (64 * 1024), "x" * (64 * 1024 + 1), "64 KB"),
+    ("url", "https://example.com/" + "a" * (2 * 1024 - 20), "https://example.com/" + "a" * (2 * 1024 - 19), "2 KB"),
+])
+def test_value_size_limits_of_other_types(sim, type_, fits, too_long, limit):
+    owner = sim.data(PRODUCT)["products"]["nodes"][0]["id"]
+
+    def write(value: str) -> list:
+        return sim.data(SET, {"m": [{"ownerId": owner, "namespace": "custom", "key": f"big_{type_}", "type": type_,
+                                     "value": value}]})["metafieldsSet"]["userErrors"]
+
+    assert len(fits.encode()) == {"64 KB": 64 * 1024, "2 KB": 2 * 1024}[limit]
+    assert write(fits) == []
+    assert write(too_long) == [{"field": ["metafields", "0", "value"], "code": "INVALID_VALUE",
+                                "message": f"Value is too long (maximum is {limit})."}]
