@@ -131,6 +131,12 @@ def test_gunicorn_serves_the_app_with_json_logs_and_no_query_strings(base_config
                          headers={"X-Forwarded-For": "1.2.3.4, 198.51.100.7", "X-Request-Id": "gunicorn-test-1"})
         scrape = requests.get(base + "/metrics", headers={"Authorization": "Bearer metrics-token-0123456789"},
                               timeout=5).text
+        # A chunked body (no Content-Length) over the 5 MB limit is 413 under
+        # gunicorn too, not read truncated (issue 15.7; shopify_app/json_input.read_body).
+        oversized = requests.post(base + "/webhooks/app", timeout=60, headers={"Content-Type": "application/json"},
+                                  data=(b"x" * (1 << 20) for _ in range(6)))
+        assert oversized.request.headers.get("Transfer-Encoding") == "chunked"
+        assert oversized.status_code == 413, oversized.text[:300]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
