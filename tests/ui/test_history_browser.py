@@ -316,7 +316,7 @@ def test_a_running_upload_counts_files(app, make_shop, page):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_a_failed_run_shows_its_error_and_retries(app, make_shop, page, width):
+def test_a_failed_run_shows_its_error_and_retries(app, make_shop, page, screenshot, width):
     from playwright.sync_api import expect
 
     shop_id = make_shop(SHOP)
@@ -340,6 +340,7 @@ def test_a_failed_run_shows_its_error_and_retries(app, make_shop, page, width):
     expect(retry).to_be_visible()
     expect(page.get_by_role("button", name="Undo")).to_be_hidden()
     assert_nothing_cut_off(page)
+    screenshot(page, f"sync-history-failed-{width}.png")
     retry.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Link 3 assets in 1 group by SKU (Overwrite)")
     expect(page.locator("#run-status")).to_have_text("Queued")
@@ -347,7 +348,7 @@ def test_a_failed_run_shows_its_error_and_retries(app, make_shop, page, width):
     assert retried and retried[0].startswith("Bearer ")
 
 
-def test_abort_and_undo_follow_the_runs_actions(app, make_shop, page):
+def test_abort_and_undo_follow_the_runs_actions(app, make_shop, page, screenshot):
     from playwright.sync_api import expect
 
     shop_id = make_shop(SHOP)
@@ -373,6 +374,7 @@ def test_abort_and_undo_follow_the_runs_actions(app, make_shop, page):
     expect(page.locator("#run-line")).to_contain_text("Stopped on request after 1 of 4 products")
     expect(abort).to_be_hidden()
     assert aborted == ["POST"]
+    screenshot(page, "sync-history-aborted.png")
 
     # Undo, with the products it would leave alone, as admin-undo's status object says.
     def with_actions(route):
@@ -389,6 +391,7 @@ def test_abort_and_undo_follow_the_runs_actions(app, make_shop, page):
                lambda route: route.fulfill(status=202, json={"id": done}))
     open_history(page, f"/history/{done}")
     expect(page.locator("#undo-refused")).to_contain_text("Trail Runner 1: its gallery changed after this run")
+    screenshot(page, "sync-history-undo-refused.png")
     page.get_by_role("button", name="Undo").click()
     page.get_by_role("dialog").get_by_role("button", name="Undo run").click()
     expect(page.locator("#history-status")).to_contain_text("Undo started.")

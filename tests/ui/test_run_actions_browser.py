@@ -88,7 +88,7 @@ def test_files_clean_up_is_a_preview_until_turned_on(app, make_shop, page):
     expect(page.locator("#run-line")).to_contain_text("Waiting for")  # behind the preview, one at a time
 
 
-def test_undo_is_a_run_of_its_own_linked_to_the_run_it_undoes(app, make_shop, page):
+def test_undo_is_a_run_of_its_own_linked_to_the_run_it_undoes(app, make_shop, page, screenshot):
     from playwright.sync_api import expect
 
     from shopify_app.models import RunSnapshot
@@ -111,6 +111,7 @@ def test_undo_is_a_run_of_its_own_linked_to_the_run_it_undoes(app, make_shop, pa
     expect(page.locator("#run-facts").get_by_role("link", name="Link 12 assets in 4 groups by SKU (Overwrite)")) \
         .to_be_visible()
     expect(page.get_by_role("button", name="Abort")).to_be_visible()  # an undo can be aborted like any run
+    screenshot(page, "sync-history-undo.png")
 
 
 @pytest.mark.parametrize("width", [1280, 400])
