@@ -204,35 +204,40 @@ query FileErrorsByIds($ids: [ID!]!) {
 }
 """
 
+def _files_by_query_and_by_ids(operation: str, name: str, fragment: str) -> tuple[str, str]:
+    """The two documents by_ids.read_by_ids reads files with: a `files`
+    search page (`operation`) and `nodes(ids:)` (`operation`ByIds), both
+    selecting the fragment `name`."""
+    by_query = f"""
+query {operation}($query: String!, $first: Int!, $after: String) {{
+  files(first: $first, after: $after, query: $query) {{
+    nodes {{ ...{name} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+{fragment}"""
+    by_ids = f"""
+query {operation}ByIds($ids: [ID!]!) {{
+  nodes(ids: $ids) {{ ...{name} }}
+}}
+{fragment}"""
+    return by_query, by_ids
+
+
 # Upload to Store Files: each processed file's CDN URL and alt text (images: the image;
 # videos: the first rendition, else the original; generic files: the file).
-_FILE_DETAILS = """
+FILE_DETAILS, FILE_DETAILS_BY_IDS = _files_by_query_and_by_ids("FileDetails", "FileDetails", """
 fragment FileDetails on File {
   id fileStatus alt
   ... on MediaImage { image { url } }
   ... on Video { originalSource { url } sources { url } }
   ... on GenericFile { url }
 }
-"""
-
-FILE_DETAILS = f"""
-query FileDetails($query: String!, $first: Int!, $after: String) {{
-  files(first: $first, after: $after, query: $query) {{
-    nodes {{ ...FileDetails }}
-    pageInfo {{ hasNextPage endCursor }}
-  }}
-}}
-{_FILE_DETAILS}"""
-
-FILE_DETAILS_BY_IDS = f"""
-query FileDetailsByIds($ids: [ID!]!) {{
-  nodes(ids: $ids) {{ ...FileDetails }}
-}}
-{_FILE_DETAILS}"""
+""")
 
 # Report rows: the file name of merchant media a sync takes off that has no alt
 # text (images only show it in their CDN URL; an external video is named by its URL).
-_FILE_NAME = """
+FILE_NAMES, FILE_NAMES_BY_IDS = _files_by_query_and_by_ids("FileNames", "FileName", """
 fragment FileName on File {
   id
   ... on MediaImage { image { url } }
@@ -240,22 +245,7 @@ fragment FileName on File {
   ... on Model3d { filename }
   ... on ExternalVideo { originUrl }
 }
-"""
-
-FILE_NAMES = f"""
-query FileNames($query: String!, $first: Int!, $after: String) {{
-  files(first: $first, after: $after, query: $query) {{
-    nodes {{ ...FileName }}
-    pageInfo {{ hasNextPage endCursor }}
-  }}
-}}
-{_FILE_NAME}"""
-
-FILE_NAMES_BY_IDS = f"""
-query FileNamesByIds($ids: [ID!]!) {{
-  nodes(ids: $ids) {{ ...FileName }}
-}}
-{_FILE_NAME}"""
+""")
 
 # Unlinks: which file each product's or variant's cloudinary.swatch references.
 _SWATCH = 'swatch: metafield(namespace: "cloudinary", key: "swatch") { reference { ... on MediaImage { id } } }'
