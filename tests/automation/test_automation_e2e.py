@@ -258,3 +258,23 @@ def test_a_deletion_long_after_the_link_still_unlinks_it(running, app):
     wait_until(lambda: all(s["status"] == "succeeded" for s in store.syncs()), what="runs done")
     assert linked(store, "Shoe", consistent=True) == []
     assert len(store.products()["Shoe"].gallery) == 1  # the merchant's photo stays
+
+
+def test_shopify_downloads_the_asset_from_cloudinary_and_fails_what_cloudinary_refuses(running):
+    """Shopify fetches each source from (here) the local Cloudinary, so what
+    it can't deliver fails that file in Shopify, with the rest linked."""
+    store = running
+    cloud = store.cld.cloud_name
+    store.cld.sim.control("POST", f"/_sim/environments/{cloud}/delivery_faults",
+                          json={"match": "dl/abc-1_gone", "status": 404})
+    store.upload("dl/abc-1_ok", "ABC-1", seq=1)
+    store.upload("dl/abc-1_gone", "ABC-1", seq=2)
+    # The two uploads may join one run or two: wait for the one that met the missing file.
+    wait_until(lambda: any(s["status"] == "partially_succeeded" for s in store.syncs())
+               and all(s["status"] not in ("queued", "running") for s in store.syncs()), what="synced", timeout=90)
+    assert linked(store, "Shoe", consistent=True) == ["dl/abc-1_ok"]
+    [partial] = [s for s in store.syncs() if s["status"] == "partially_succeeded"]
+    rows = store.client.get(f"/bridge/v1/syncs/{partial['id']}/report?format=json",
+                            headers={"Authorization": f"Bearer {store.token}"}).get_json()
+    gone = [r for r in rows if r["public_id"] == "dl/abc-1_gone"]
+    assert gone and gone[0]["action"] == "failed" and gone[0]["error"], rows
