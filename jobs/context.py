@@ -45,6 +45,27 @@ def set_process_app(app: Flask) -> None:
     _process_app, _process_pid = app, os.getpid()
 
 
+def app_for_entry_point(nothing_to_do: str) -> Flask:
+    """The app a long-running jobs process (`python -m jobs.worker`,
+    `python -m jobs.scheduler`) starts with: `.env` read from the working
+    directory, the settings checked (a bad one exits with its message, not a
+    traceback), and an exit saying `nothing_to_do` when jobs run in the web
+    process (RQ_IS_ASYNC off)."""
+    from shopify_app import create_app
+    from shopify_app.config import ConfigError
+    from shopify_app.envfile import load_dotenv_file
+
+    from . import queues
+    load_dotenv_file()
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        raise SystemExit(str(exc)) from None
+    if not queues.is_async(app.config):
+        raise SystemExit(f"RQ_IS_ASYNC is off: jobs run in the web process, {nothing_to_do}")
+    return app
+
+
 def process_app() -> Flask:
     """This process's app; after a fork, the parent's app with a fresh pool."""
     global _process_app, _process_pid

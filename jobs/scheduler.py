@@ -26,6 +26,7 @@ from rq.exceptions import StopRequested
 from rq.utils import import_attribute
 
 from . import queues
+from .context import app_for_entry_point
 
 log = logging.getLogger(__name__)
 
@@ -94,16 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Queue AssetLink's periodic jobs (settings from the environment).")
     parser.parse_args(argv)
 
-    from shopify_app import create_app
-    from shopify_app.config import ConfigError
-    from shopify_app.envfile import load_dotenv_file
-    load_dotenv_file()
-    try:
-        app = create_app()
-    except ConfigError as exc:
-        raise SystemExit(str(exc)) from None
-    if not queues.is_async(app.config):
-        raise SystemExit("RQ_IS_ASYNC is off: jobs run in the web process, there is nothing to schedule")
+    app = app_for_entry_point("there is nothing to schedule")
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     run(build_scheduler(app.config))

@@ -34,7 +34,7 @@ import redis
 from rq import Worker
 
 from . import queues
-from .context import set_process_app
+from .context import app_for_entry_point, set_process_app
 
 log = logging.getLogger("jobs.worker")
 
@@ -154,16 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("roles", nargs="*", metavar="ROLE", help=f"queues to work on: {', '.join(queues.ROLES)}")
     args = parser.parse_args(argv)
 
-    from shopify_app import create_app, logs, metrics
-    from shopify_app.config import ConfigError
-    from shopify_app.envfile import load_dotenv_file
-    load_dotenv_file()
-    try:
-        app = create_app()
-    except ConfigError as exc:
-        raise SystemExit(str(exc)) from None
-    if not queues.is_async(app.config):
-        raise SystemExit("RQ_IS_ASYNC is off: jobs run in the web process, there is nothing for a worker to do")
+    from shopify_app import logs, metrics
+    app = app_for_entry_point("there is nothing for a worker to do")
     logs.configure(app.config)
     set_process_app(app)
     metrics.mark_rq_worker()

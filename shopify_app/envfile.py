@@ -1,9 +1,9 @@
 """`.env` for local runs, the way Flask's own CLI does it (python-dotenv).
 
-`flask` commands load `.env` themselves; the other entry points (gunicorn's
-config, the worker, the scheduler, the metrics exporter, the Shopify CLI's
-dev command)
-call `load_dotenv_file`. Variables already in the environment win, so a
+`flask` commands load `.env` themselves; the other entry points call
+`load_dotenv_file`: gunicorn's config, the worker and the scheduler (through
+jobs.context.app_for_entry_point), the metrics exporter and the Shopify
+CLI's dev command. Variables already in the environment win, so a
 platform's settings are never overridden by a stray file.
 """
 from __future__ import annotations
