@@ -111,6 +111,8 @@ class AutomationDemo:
                          lambda: self.linked("trail-cap") == ["hats/trail-cap/1", "hats/trail-cap/2"])
         say(f"   Created the product Trail Cap (SKU CAP-GRN) in the store: it received its 2 images from "
             f"Cloudinary after {took:.1f} s")
+        # Its gallery is in place before the run has written its last metafield and finished.
+        self.wait("the automation runs have finished", self._settled)
         runs = [s for s in self.bridge.list_syncs()["syncs"] if s.get("source") == "automation"]
         say("   Automation runs: " + ", ".join(f"{s['kind']} ({s['trigger']}) {s['status']}" for s in reversed(runs)))
         return {"trail-runner": self.linked("trail-runner"), "trail-cap": self.linked("trail-cap"),
